@@ -1,0 +1,65 @@
+"""`python -m bot [run | worker | agent | webhooks sync | chat]`."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from bot import logs, runtime, webhook_registration
+from bot.config import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Phone audio for Webex meetings, from chat.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="web tier, workers and the simulated agent in one process (the default)")
+    sub.add_parser("worker", help="workers only")
+    sub.add_parser("agent", help="the simulated meeting agent only")
+    hooks = sub.add_parser("webhooks", help="manage the bot's Webex webhooks")
+    hooks.add_argument("action", choices=["sync"])
+    chat = sub.add_parser("chat", help="talk to a running sandbox bot from this terminal")
+    chat.add_argument("--as", dest="person", default="alice", help="alice, bob or carol")
+    chat.add_argument("--url", default="", help="the sandbox Webex server (default http://127.0.0.1:PORT+1)")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    logs.configure(settings.log_level, secrets=(settings.webex_access_token, settings.webex_webhook_secret))
+
+    if args.command == "webhooks":
+        if not settings.public_url:
+            print("Set PUBLIC_URL to where Webex can reach this bot (https://...).", file=sys.stderr)
+            return 2
+        webex = runtime.webex_for(settings)
+        changes = webhook_registration.sync(webex, settings.public_url, runtime.webhook_secret_for(settings))
+        print("\n".join(changes) or "webhooks already in place; nothing changed")
+        return 0
+    if args.command == "chat":
+        from bot.terminal_chat import run_chat
+
+        return run_chat(args.url or f"http://127.0.0.1:{settings.effective_sandbox_port}", args.person)
+
+    role = args.command or "run"
+    parts = {"run": {}, "worker": {"web": False, "agent": False}, "agent": {"web": False, "workers": False}}[role]
+    running = runtime.start(settings, **parts)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if role == "run":
+        print(f"Bot listening on http://127.0.0.1:{running.web.port}/  (health: /healthz, metrics: /metrics)", flush=True)
+    try:
+        if role == "run" and running.sandbox is not None and sys.stdin.isatty():
+            from bot.terminal_chat import run_chat
+
+            print("Sandbox mode: no WEBEX_ACCESS_TOKEN, so this talks to the local Webex server "
+                  f"at {running.sandbox.url}. Phones are simulated.", flush=True)
+            run_chat(running.sandbox.url, "alice")
+        else:
+            stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

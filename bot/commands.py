@@ -1,0 +1,105 @@
+"""What the worker hands to handlers: who asked (Origin) and what they asked for (a Command).
+
+Agent events and deadlines are commands too, so every change to a session goes
+through the same handler path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Origin:
+    person_id: str
+    person_email: str = ""
+    display_name: str = ""
+    room_id: str = ""
+    room_type: str = "direct"  # "direct" | "group"
+    event_key: str = ""  # resource:event:data.id, the same for every delivery of one event
+    received_at: float = 0.0
+
+    @property
+    def in_group(self) -> bool:
+        return self.room_type == "group"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    kind: str  # "number" | "link" | "sip"
+    value: str
+
+    def describe(self) -> str:
+        """Meeting numbers the way Webex prints them (2551 234 567); links and SIP as given."""
+        if self.kind != "number":
+            return self.value
+        digits = self.value
+        head = 3 if len(digits) == 9 else 4
+        return " ".join(part for part in (digits[:head], digits[head : head + 3], digits[head + 3 :]) if part)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    origin: Origin
+
+
+@dataclass(frozen=True, kw_only=True)
+class Help(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetMeeting(Command):
+    meeting: Meeting
+    password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BadMeeting(Command):
+    problem: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DialIn(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class DialOut(Command):
+    number: str | None = None  # E.164, already allowed by policy; None asks for one
+
+
+@dataclass(frozen=True, kw_only=True)
+class BadNumber(Command):
+    shown: str
+    problem: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class HangUp(Command):
+    back_to_computer: bool = False  # said as "computer audio"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Status(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unknown(Command):
+    text: str
+    suggestion: str = "help"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForeignCard(Command):
+    """A card pressed by someone other than the person it was made for."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentEvent(Command):
+    event: dict
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentTimeout(Command):
+    command_id: str

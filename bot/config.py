@@ -1,0 +1,81 @@
+"""Configuration from the environment (and `.env`), read once at start-up."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WEBEX_API_URL = "https://webexapis.com/v1/"
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    webex_access_token: str = ""
+    webex_api_url: str = DEFAULT_WEBEX_API_URL
+    webex_webhook_secret: str = ""
+    public_url: str = ""
+    redis_url: str = ""
+    redis_key_prefix: str = "pab:"
+    data_dir: Path = REPO_ROOT / "var"
+    meeting_backend: str = "simulator"
+    simulator_answer_seconds: float = 2.0
+    simulator_fail_numbers: tuple[str, ...] = ()
+    simulator_toll_number: str = "+1-415-555-0199"
+    simulator_toll_label: str = "US Toll"
+    simulator_global_callin_url: str = "https://sandbox.webex.local/global-call-in-numbers"
+    port: int = 8080
+    sandbox_port: int = 0  # 0: PORT + 1
+    default_region: str = "US"
+    dialout_countries: tuple[str, ...] = ("US", "CA")
+    allowed_domains: tuple[str, ...] = ()
+    allowed_org_ids: tuple[str, ...] = ()
+    agent_command_timeout_seconds: float = 15.0
+    session_ttl_seconds: int = 8 * 3600
+    dedupe_ttl_seconds: int = 24 * 3600
+    worker_threads: int = 4
+    log_level: str = "INFO"
+
+    @property
+    def sandbox(self) -> bool:
+        """No token: run against the project's local Webex-compatible server."""
+        return not self.webex_access_token
+
+    @property
+    def effective_sandbox_port(self) -> int:
+        return self.sandbox_port or self.port + 1
+
+    def key(self, *parts: str) -> str:
+        return self.redis_key_prefix + ":".join(parts)
+
+
+_CONVERTERS = {
+    "tuple[str, ...]": _csv,
+    "int": int,
+    "float": float,
+    "Path": Path,
+    "str": str,
+}
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
+    """Settings from `env` (default: os.environ after loading `.env`), then overrides."""
+    if env is None:
+        load_dotenv(REPO_ROOT / ".env", override=False)
+        env = dict(os.environ)
+    values = {}
+    for spec in fields(Settings):
+        raw = env.get(spec.name.upper())
+        if raw is not None and raw != "":
+            values[spec.name] = _CONVERTERS[spec.type](raw)
+    values.update(overrides)
+    settings = Settings(**values)
+    if not settings.webex_api_url.endswith("/"):
+        settings = Settings(**{**values, "webex_api_url": settings.webex_api_url + "/"})
+    return settings

@@ -1,0 +1,37 @@
+"""What handlers ask the worker to do. Plain data; the worker performs them in order:
+the session and agent commands in one Redis transaction, then the replies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cards import CardMessage
+from bot.session import Session
+
+
+@dataclass(frozen=True)
+class SaveSession:
+    session: Session
+
+
+@dataclass(frozen=True)
+class SendToAgent:
+    """A meeting-agent protocol command (DESIGN.md); the worker adds the deadline."""
+
+    command_id: str
+    op: str  # "use_phone_audio" | "disconnect_phone_audio"
+    person_id: str
+    display_name: str
+    meeting: dict
+    phone_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Post a message: into `room_id`, or directly to `to_person_id`."""
+
+    message: CardMessage
+    room_id: str = ""
+    to_person_id: str = ""
+
+
+Effect = SaveSession | SendToAgent | Reply

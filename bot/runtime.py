@@ -1,0 +1,100 @@
+"""Assembles the parts of one process: Redis, the Webex client, the web tier, workers, the agent.
+
+In sandbox mode (no WEBEX_ACCESS_TOKEN) it also starts the project's local Webex-compatible
+server and points the bot at it.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, replace
+
+import redis
+
+from bot import webhook_registration
+from bot.app import create_app
+from bot.config import Settings
+from bot.directory import Directory
+from bot.incoming import BotIdentity, Incoming
+from bot.parse import ParseRules
+from bot.redis_connection import connect
+from bot.simulator import SimulatedAgent
+from bot.webex_client import WebexClient
+from bot.worker import Worker
+from localwebex.testing import ServerHandle, serve
+
+log = logging.getLogger(__name__)
+SANDBOX_BOT_TOKEN = "sandbox-bot-token"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: redis.Redis
+    webhook_secret: str
+    webex: WebexClient | None = None
+    bot: BotIdentity | None = None
+    worker: Worker | None = None
+    agent: SimulatedAgent | None = None
+    web: ServerHandle | None = None
+    sandbox: ServerHandle | None = None
+    sandbox_state: object = None
+
+    def stop(self) -> None:
+        for part in (self.web, self.worker, self.agent, self.sandbox):
+            if part is not None:
+                part.stop()
+
+
+def start_sandbox_webex(settings: Settings, port: int | None = None) -> tuple[Settings, ServerHandle, object]:
+    """The local Webex-compatible server, seeded with people and spaces, and settings that use it."""
+    from localwebex.server import create_app as create_webex_app
+    from localwebex.state import State
+
+    state = State()
+    handle = serve(create_webex_app(state), port=settings.effective_sandbox_port if port is None else port)
+    return replace(settings, webex_api_url=f"{handle.url}/v1/"), handle, state
+
+
+def webhook_secret_for(settings: Settings) -> str:
+    if settings.webex_webhook_secret:
+        return settings.webex_webhook_secret
+    if not settings.sandbox:
+        raise SystemExit("WEBEX_WEBHOOK_SECRET is required with a real WEBEX_ACCESS_TOKEN: "
+                         "without it anyone could post forged events to the bot.")
+    return secrets.token_urlsafe(24)  # sandbox only: a fresh secret each run
+
+
+def webex_for(settings: Settings) -> WebexClient:
+    return WebexClient(settings, settings.webex_access_token or SANDBOX_BOT_TOKEN)
+
+
+def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: bool = True,
+          client: redis.Redis | None = None, web_port: int | None = None) -> Runtime:
+    sandbox = sandbox_state = None
+    if settings.sandbox and settings.webex_api_url == Settings.webex_api_url:
+        settings, sandbox, sandbox_state = start_sandbox_webex(settings)
+    runtime = Runtime(settings=settings, redis=client or connect(settings), webhook_secret=webhook_secret_for(settings),
+                      sandbox=sandbox, sandbox_state=sandbox_state)
+    try:
+        if agent and settings.meeting_backend == "simulator":
+            runtime.agent = SimulatedAgent(settings, runtime.redis).start()
+        if workers or web:
+            runtime.webex = webex_for(settings)
+            runtime.bot = BotIdentity.from_person(runtime.webex.me())
+        if workers:
+            directory = Directory(runtime.redis, settings, runtime.webex.person, runtime.webex.room)
+            rules = ParseRules(settings.default_region, settings.dialout_countries)
+            incoming = Incoming(runtime.webex, directory, runtime.bot, rules)
+            runtime.worker = Worker(settings, runtime.redis, runtime.webex, incoming).start()
+        if web:
+            app = create_app(settings, runtime.redis, runtime.webhook_secret)
+            runtime.web = serve(app, host="0.0.0.0" if web_port is None else "127.0.0.1",
+                                port=settings.port if web_port is None else web_port)
+            if settings.sandbox:
+                public = settings.public_url or f"http://127.0.0.1:{runtime.web.port}"
+                webhook_registration.sync(runtime.webex, public, runtime.webhook_secret)
+    except Exception:
+        runtime.stop()
+        raise
+    return runtime

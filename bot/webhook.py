@@ -1,0 +1,54 @@
+"""POST /webhooks/webex: verify, dedupe, store in the inbox, answer. No Webex calls, no parsing."""
+from __future__ import annotations
+
+import json
+import logging
+
+import redis
+from flask import Blueprint, current_app, jsonify, request
+
+from bot import signature
+from bot.inbox import Inbox
+from bot.metrics import DELIVERIES
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("webhook", __name__)
+RESOURCES = frozenset({"messages", "attachmentActions", "meetings", "rooms", "memberships"})
+
+
+def _answer(status: int, outcome: str, message: str):
+    DELIVERIES.labels(outcome=outcome).inc()
+    return jsonify({"message": message}), status
+
+
+@blueprint.post("/webhooks/webex")
+def receive():
+    raw = request.get_data(cache=False)  # the signature covers these exact bytes
+    if not signature.is_valid(current_app.config["WEBHOOK_SECRET"], raw, request.headers.get(signature.HEADER)):
+        return _answer(401, "bad_signature", "signature missing or wrong")
+    envelope = _envelope(raw)
+    if envelope is None:
+        return _answer(400, "malformed", "not a Webex webhook envelope")
+    inbox: Inbox = current_app.extensions["inbox"]
+    try:
+        entry = inbox.accept(envelope["resource"], envelope["event"], envelope["data"])
+    except redis.RedisError as exc:
+        log.error("delivery not stored", extra={"error": type(exc).__name__})
+        return _answer(503, "unavailable", "cannot store the event now; deliver again later")
+    if entry is None:
+        return _answer(200, "duplicate", "already accepted")
+    return _answer(200, "accepted", "accepted")
+
+
+def _envelope(raw: bytes) -> dict | None:
+    try:
+        envelope = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(envelope, dict):
+        return None
+    data = envelope.get("data")
+    if (envelope.get("resource") not in RESOURCES or not isinstance(envelope.get("event"), str)
+            or not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]):
+        return None
+    return envelope

@@ -1,0 +1,44 @@
+"""The dial-in card: number to call, global call-in link, access code, attendee ID."""
+from adaptivecardbuilder import ActionOpenUrl, ActionShowCard, AdaptiveCard, Fact, FactSet, TextBlock
+
+from cards.prompts import phone_input
+from cards.render import CardMessage, button, to_dict
+
+
+def dial_in_card(owner: str, meeting: str, toll_number: str, toll_label: str, global_callin_url: str,
+                 access_code: str, attendee_id: str, last_number: str = "") -> CardMessage:
+    card = AdaptiveCard()
+    card.add(TextBlock("Dial in to your meeting", size="medium", weight="bolder", wrap=True))
+    card.add(TextBlock(f"Meeting {meeting}. Call the number, then key in the access code and your attendee ID, each followed by #.", wrap=True))
+    card.add([FactSet(),
+              Fact(toll_label or "Call-in number", toll_number or "not provided by the meeting"),
+              Fact("Access code", access_code or "not provided"),
+              Fact("Attendee ID", attendee_id or "not provided"),
+              "<"])
+    if global_callin_url:
+        card.add(ActionOpenUrl(global_callin_url, title="Global call-in numbers"))
+    show = ActionShowCard(title="Call me instead", card=AdaptiveCard())
+    card.add(show)
+    show.card.add(phone_input(last_number))
+    show.card.add(button("Call me", "dial_out", owner, style="positive"))
+    card.back_to_top()
+    card.add(button("Disconnect phone", "hang_up", owner, style="destructive"))
+    card.add(button("Status", "status", owner))
+    markdown = (f"**Dial in to meeting {meeting}**\n"
+                f"- {toll_label or 'Call-in number'}: {toll_number}\n"
+                f"- Access code: {access_code}\n- Attendee ID: {attendee_id}\n"
+                + (f"- Global call-in numbers: {global_callin_url}\n" if global_callin_url else "")
+                + "Prefer a call? Say `call me at <number>`.")
+    return CardMessage(markdown=markdown, card=_nested_card_dict(card))
+
+
+def _nested_card_dict(card: AdaptiveCard) -> dict:
+    """ShowCard's inner card is an AdaptiveCard object; serialise it the same way."""
+    content = to_dict(card)
+    for action in content.get("actions", []):
+        inner = action.get("card")
+        if isinstance(inner, dict) and inner.get("type") == "AdaptiveCard":
+            inner.pop("_pointer", None)
+            inner.pop("schema", None)
+            inner.pop("version", None)
+    return content

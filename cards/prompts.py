@@ -1,0 +1,53 @@
+"""Cards that ask for something: which meeting, which number."""
+from adaptivecardbuilder import AdaptiveCard, InputText, TextBlock
+
+from cards.render import CardMessage, button, to_dict
+
+# Only a character filter for the client; the number itself is read by `phonenumbers`.
+PHONE_CHARACTERS = r"^[0-9+().\-\s]{3,32}$"
+
+
+def phone_input(last_number: str = "") -> InputText:
+    return InputText(
+        "number",
+        label="Phone number to call",
+        placeholder="+1 408 555 0100",
+        style="tel",
+        value=last_number,
+        maxLength=32,
+        isRequired=True,
+        regex=PHONE_CHARACTERS,
+        errorMessage="Enter a phone number, like +1 408 555 0100.",
+    )
+
+
+def phone_prompt(owner: str, last_number: str = "", meeting: str = "") -> CardMessage:
+    card = AdaptiveCard()
+    card.add(TextBlock("Which phone should I call?", size="medium", weight="bolder", wrap=True))
+    if meeting:
+        card.add(TextBlock(f"It joins meeting {meeting} as your audio.", wrap=True, isSubtle=True))
+    card.add(phone_input(last_number))
+    card.add(button("Call me", "dial_out", owner, style="positive"))
+    return CardMessage(
+        markdown="Which phone should I call? Reply with `call me at <number>`, e.g. `call me at 408 555 0100`.",
+        card=to_dict(card),
+    )
+
+
+def meeting_prompt(owner: str, then: str = "") -> CardMessage:
+    card = AdaptiveCard()
+    card.add(TextBlock("Which meeting?", size="medium", weight="bolder", wrap=True))
+    card.add(TextBlock(f"I need the meeting first{', then I ' + then if then else ''}.", wrap=True, isSubtle=True))
+    card.add(InputText(
+        "meeting",
+        label="Meeting number, link or SIP address",
+        placeholder="2551 234 567",
+        maxLength=300,
+        isRequired=True,
+        errorMessage="Enter the meeting number, link or SIP address.",
+    ))
+    card.add(button("Use this meeting", "set_meeting", owner, style="positive"))
+    return CardMessage(
+        markdown="Which meeting? Reply with `meeting <number | link | SIP address>`, e.g. `meeting 2551 234 567`.",
+        card=to_dict(card),
+    )

@@ -4,10 +4,18 @@ from __future__ import annotations
 import logging
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _quick_retry() -> Retry:
+    # A webhook must get its 503 within a second when Redis is down, never hang; loops
+    # that outlive an outage do their own, slower reconnecting.
+    return Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2)
 
 
 def connect(settings: Settings) -> redis.Redis:
@@ -16,7 +24,8 @@ def connect(settings: Settings) -> redis.Redis:
             settings.redis_url,
             decode_responses=True,
             socket_timeout=5,
-            socket_connect_timeout=2,
+            socket_connect_timeout=0.5,
+            retry=_quick_retry(),
             health_check_interval=30,
         )
     return _embedded(settings)

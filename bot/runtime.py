@@ -49,9 +49,10 @@ class Runtime:
 def start_sandbox_webex(settings: Settings, port: int | None = None) -> tuple[Settings, ServerHandle, object]:
     """The local Webex-compatible server, seeded with people and spaces, and settings that use it."""
     from localwebex.server import create_app as create_webex_app
-    from localwebex.state import State
+    from localwebex.state import State, seed
 
     state = State()
+    seed(state)
     handle = serve(create_webex_app(state), port=settings.effective_sandbox_port if port is None else port)
     return replace(settings, webex_api_url=f"{handle.url}/v1/"), handle, state
 

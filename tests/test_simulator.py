@@ -1,0 +1,96 @@
+"""The simulated meeting agent speaks the protocol with the SDK's phone-audio semantics."""
+import time
+
+import pytest
+
+from bot import agent_protocol as protocol
+from bot.config import load_settings
+from bot.simulator import SimulatedAgent, meeting_number
+
+
+@pytest.fixture
+def agent(redis_client, key_prefix):
+    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SIMULATOR_ANSWER_SECONDS": "0.2",
+                              "SIMULATOR_FAIL_NUMBERS": "+14085550199"})
+    simulated = SimulatedAgent(settings, redis_client)
+    yield simulated
+    simulated.stop()
+
+
+def events(agent):
+    return [protocol.decode(fields) for _, fields in agent.redis.xrange(agent.streams.events)]
+
+
+def command(op, phone=None, deadline_in=10.0, cid="c1", **meeting):
+    return {"id": cid, "op": op, "person_id": "alice", "display_name": "Alice (phone)",
+            "meeting": meeting or {"number": "2551234567"}, "phone_number": phone, "deadline": time.time() + deadline_in}
+
+
+def statuses(agent, device):
+    return [e["payload"][device]["status"] for e in events(agent) if e["type"] == "phone_audio_update"]
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_meeting_destinations_resolve():
+    assert meeting_number({"number": "2551 234 567"}) == "2551234567"
+    assert meeting_number({"sip": "2551234567@acme.webex.com"}) == "2551234567"
+    link = meeting_number({"link": "https://acme.webex.com/meet/alice"})
+    assert link.isdigit() and link == meeting_number({"link": "https://acme.webex.com/meet/alice"})
+    assert meeting_number({}) is None
+
+
+def test_dial_in_gives_meeting_info_and_one_device(agent):
+    agent.handle(command("use_phone_audio"))
+    agent.handle(command("use_phone_audio", cid="c2"))
+    info = [e for e in events(agent) if e["type"] == "meeting_info"][0]
+    assert info["audio"]["accessCode"] == "2551234567" and info["audio"]["tollCallInLabel"] == "US Toll"
+    updates = [e for e in events(agent) if e["type"] == "phone_audio_update"]
+    assert [u["payload"]["dialIn"]["status"] for u in updates] == ["JOINED", "JOINED"]
+    assert updates[0]["payload"]["dialIn"]["attendeeId"] == updates[1]["payload"]["dialIn"]["attendeeId"]
+    assert updates[0]["seq"] < updates[1]["seq"]
+
+
+def test_dial_out_goes_through_every_state(agent):
+    agent.handle(command("use_phone_audio", phone="+14085550100"))
+    wait_for(lambda: statuses(agent, "dialOut")[-1] == "SUCCESS")
+    assert statuses(agent, "dialOut") == ["JOINED", "CONNECTED", "TRANSFERRING", "SUCCESS"]
+
+
+def test_failing_number_ends_left_failure(agent):
+    agent.handle(command("use_phone_audio", phone="+14085550199"))
+    wait_for(lambda: statuses(agent, "dialOut")[-1] == "LEFT")
+    last = [e for e in events(agent) if e["type"] == "phone_audio_update"][-1]
+    assert last["payload"]["dialOut"]["reason"] == "FAILURE"
+
+
+def test_disconnect_ends_devices_and_stops_the_call(agent):
+    agent.handle(command("use_phone_audio", phone="+14085550100"))
+    agent.handle(command("disconnect_phone_audio", cid="c2"))
+    time.sleep(0.8)
+    assert statuses(agent, "dialOut") == ["JOINED", "LEFT"]
+
+
+def test_command_past_its_deadline_is_dropped_and_said(agent):
+    agent.handle(command("use_phone_audio", phone="+14085550100", deadline_in=-1))
+    [event] = events(agent)
+    assert event["type"] == "error" and event["code"] == "expired"
+    time.sleep(0.4)
+    assert statuses(agent, "dialOut") == []
+
+
+def test_heartbeat_and_stream_consumption(agent):
+    agent.start()
+    wait_for(lambda: agent.redis.exists(agent.streams.heartbeat(agent.name)))
+    assert 0 < agent.redis.ttl(agent.streams.heartbeat(agent.name)) <= protocol.HEARTBEAT_TTL_SECONDS
+    agent.redis.xadd(agent.streams.commands, protocol.encode(command("use_phone_audio")))
+    wait_for(lambda: statuses(agent, "dialIn") == ["JOINED"])
+    agent.stop()
+    assert not agent.redis.exists(agent.streams.heartbeat(agent.name))

@@ -39,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_chat(args.url or f"http://127.0.0.1:{settings.effective_sandbox_port}", args.person)
 
     role = args.command or "run"
+    chat_here = role == "run" and settings.sandbox and sys.stdin.isatty()
+    if chat_here:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        log_file = settings.data_dir / "bot.log"
+        logs.configure(settings.log_level, secrets=(settings.webex_webhook_secret,), path=str(log_file))
+        print(f"Logs go to {log_file}.")
     parts = {"run": {}, "worker": {"web": False, "agent": False}, "agent": {"web": False, "workers": False}}[role]
     running = runtime.start(settings, **parts)
     stop = threading.Event()
@@ -46,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if role == "run":
         print(f"Bot listening on http://127.0.0.1:{running.web.port}/  (health: /healthz, metrics: /metrics)", flush=True)
     try:
-        if role == "run" and running.sandbox is not None and sys.stdin.isatty():
+        if chat_here and running.sandbox is not None:
             from bot.terminal_chat import run_chat
 
             print("Sandbox mode: no WEBEX_ACCESS_TOKEN, so this talks to the local Webex server "

@@ -41,8 +41,9 @@ class JsonFormatter(logging.Formatter):
         return scrub(json.dumps(entry, default=str), self.secrets)
 
 
-def configure(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure(level: str = "INFO", secrets: tuple[str, ...] = (), path: str | None = None) -> None:
+    """JSON lines on stderr, or appended to `path` (the terminal chat keeps stderr for itself)."""
+    handler = logging.FileHandler(path) if path else logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

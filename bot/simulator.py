@@ -28,6 +28,7 @@ import redis
 from bot import agent_protocol as protocol
 from bot.config import Settings
 from bot.inbox import ensure_group, read_group
+from bot.loops import start_thread
 from bot.phone_numbers import mask
 from bot.session import CONNECTED, JOINED, LEFT, PROVISIONED, SUCCESS, TRANSFERRING
 
@@ -87,10 +88,8 @@ class SimulatedAgent:
 
     def start(self) -> "SimulatedAgent":
         ensure_group(self.redis, self.streams.commands, protocol.AGENT_GROUP)
-        for target in (self._commands_loop, self._heartbeat_loop):
-            thread = threading.Thread(target=self._guarded, args=(target,), name=f"{self.name}-{target.__name__}", daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        for loop in (self._commands_loop, self._heartbeat_loop):
+            self.threads.append(start_thread(loop, self.stopping, f"{self.name}-{loop.__name__}"))
         return self
 
     def stop(self) -> None:
@@ -104,17 +103,6 @@ class SimulatedAgent:
             self.redis.delete(self.streams.heartbeat(self.name))
         except redis.RedisError:
             pass
-
-    def _guarded(self, loop) -> None:
-        while not self.stopping.is_set():
-            try:
-                loop()
-            except redis.RedisError as exc:
-                log.warning("agent lost redis, retrying", extra={"error": str(exc)})
-                self.stopping.wait(1.0)
-            except Exception:  # noqa: BLE001 - the agent must outlive one bad command
-                log.exception("agent loop failed")
-                self.stopping.wait(1.0)
 
     def _heartbeat_loop(self) -> None:
         while not self.stopping.is_set():

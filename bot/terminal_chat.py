@@ -44,7 +44,7 @@ def _render_items(items: list, rendered: RenderedCard, indent: str) -> None:
     for item in items:
         kind = item.get("type")
         if kind == "TextBlock":
-            rendered.lines.append(indent + item.get("text", ""))
+            rendered.lines.append(indent + item.get("text", "").replace("**", ""))
         elif kind == "FactSet":
             rendered.lines += [f"{indent}{fact['title']}: {fact['value']}" for fact in item.get("facts", [])]
         elif kind in ("Container", "Column"):
@@ -84,7 +84,10 @@ def _render_actions(actions: list, inputs: list[dict], rendered: RenderedCard) -
         elif kind == "Action.ShowCard":
             inner = action.get("card", {})
             inner_inputs = inputs + _inputs(inner.get("body", []))
+            first = len(rendered.buttons)
             _render_actions(inner.get("actions", []), inner_inputs, rendered)
+            for button in rendered.buttons[first:]:
+                button.title = f"{action.get('title', '')}: {button.title}"
 
 
 class Chat:
@@ -151,8 +154,9 @@ class Chat:
         where = "" if message["roomId"] == self.direct_room else f"[{message.get('roomTitle')}] "
         if message.get("personId") == self.me["id"]:
             return
-        print(f"\n{where}{who}: {message.get('text') or message.get('markdown', '')}")
-        for attachment in message.get("attachments") or []:
+        attachments = message.get("attachments") or []
+        print(f"\n{where}{who}:" + ("" if attachments else f" {message.get('text') or message.get('markdown', '')}"))
+        for attachment in attachments:
             rendered = render_card(attachment.get("content", {}))
             print("\n".join(rendered.lines))
             with self.lock:

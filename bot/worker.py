@@ -4,6 +4,7 @@ Each loop runs in its own thread; any number of worker processes can share one R
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -19,6 +20,7 @@ from bot.effects import Reply, SaveSession, SendToAgent
 from bot.handlers import handle
 from bot.inbox import Inbox, ensure_group, read_group
 from bot.incoming import Incoming
+from bot.loops import start_thread
 from bot.session_store import Conflict, SessionStore
 from bot.webex_client import ApiError, WebexClient
 
@@ -45,33 +47,16 @@ class Worker:
     def start(self, inbox_threads: int | None = None) -> "Worker":
         self.inbox.ensure_group()
         ensure_group(self.redis, self.streams.events, protocol.WORKER_GROUP)
-        for i in range(inbox_threads or self.settings.worker_threads):
-            self._spawn(self._inbox_loop, f"{self.name}-inbox-{i}")
-        self._spawn(self._events_loop, f"{self.name}-events")
-        self._spawn(self._deadlines_loop, f"{self.name}-deadlines")
+        loops = {f"{self.name}-inbox-{i}": self._inbox_loop for i in range(inbox_threads or self.settings.worker_threads)}
+        loops.update({f"{self.name}-events": self._events_loop, f"{self.name}-deadlines": self._deadlines_loop})
+        for consumer, loop in loops.items():
+            self.threads.append(start_thread(functools.partial(loop, consumer), self.stopping, consumer))
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stopping.set()
         for thread in self.threads:
             thread.join(timeout)
-
-    def _spawn(self, target, name: str) -> None:
-        thread = threading.Thread(target=self._guarded, args=(target, name), name=name, daemon=True)
-        thread.start()
-        self.threads.append(thread)
-
-    def _guarded(self, loop, consumer: str) -> None:
-        """Keep a loop alive through Redis outages and bugs, with a pause between failures."""
-        while not self.stopping.is_set():
-            try:
-                loop(consumer)
-            except redis.RedisError as exc:
-                log.warning("redis unavailable, retrying", extra={"error": str(exc)})
-                self.stopping.wait(1.0)
-            except Exception:  # noqa: BLE001 - a loop must outlive one bad entry
-                log.exception("worker loop failed")
-                self.stopping.wait(1.0)
 
     # Loops -------------------------------------------------------------------------
     def _inbox_loop(self, consumer: str) -> None:

@@ -3,6 +3,7 @@ client would, and read its replies from the server's message feed."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -166,6 +167,15 @@ class Person:
             arrived += self.new_bot_messages()
         self.unread += arrived
         return arrived
+
+
+def at_once(action, *argument_lists) -> None:
+    """Run `action` once per argument list, all at the same time, and wait for every one."""
+    threads = [threading.Thread(target=action, args=args) for args in argument_lists]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _text(message: dict) -> str:

@@ -1,13 +1,13 @@
 """The bot end to end: real HTTP, real Redis, signed webhooks from the local Webex server,
 the simulated meeting agent. Every command and every card button."""
 import json
-import threading
 
 import pytest
 import requests
 
 from bot import signature
 from tests.openapi_check import validate_recorded_request
+from tests.scenario import at_once
 
 pytestmark = pytest.mark.integration
 MEETING = "2551234567"
@@ -189,11 +189,7 @@ def test_same_delivery_twice_and_twenty_at_once_is_handled_once(stack):
 def test_concurrent_commands_provision_one_device(stack):
     alice = stack.person("alice")
     set_meeting(alice, stack)
-    threads = [threading.Thread(target=alice.say, args=("call me at 408 555 0100",)) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(alice.say, *[("call me at 408 555 0100",)] * 5)
     alice.expect("Your phone is connected")
     alice.quiet_for(1.0)
     assert len([c for c in stack.agent_commands() if c["op"] == "use_phone_audio"]) == 1
@@ -207,11 +203,7 @@ def test_concurrent_dial_in_presses_provision_one_device(stack):
     set_meeting(alice, stack)
     alice.say("help")
     card = alice.expect("Phone audio for your Webex meeting")
-    threads = [threading.Thread(target=alice.press, args=(card, "Dial in")) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(alice.press, *[(card, "Dial in")] * 4)
     alice.expect("Dial in to meeting")
     alice.quiet_for(0.8)
     assert len(stack.agent_commands()) == 1

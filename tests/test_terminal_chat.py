@@ -10,7 +10,7 @@ def test_dial_in_card_renders_facts_and_buttons():
     text = "\n".join(rendered.lines)
     assert "US Toll: +1-415-555-0199" in text and "Attendee ID: 123456" in text
     titles = [b.title for b in rendered.buttons]
-    assert titles == ["Global call-in numbers", "Call me", "Disconnect phone", "Status"]
+    assert titles == ["Global call-in numbers", "Call me instead: Call me", "Disconnect phone", "Status"]
     call_me = rendered.buttons[1]
     assert [i["id"] for i in call_me.inputs] == ["number"] and call_me.data["action"] == "dial_out"
 

@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("agent", help="the simulated meeting agent only")
     hooks = sub.add_parser("webhooks", help="manage the bot's Webex webhooks")
     hooks.add_argument("action", choices=["sync"])
+    dead = sub.add_parser("dead-letters", help="list the dead-letter stream, or replay entries from it")
+    dead.add_argument("action", choices=["list", "replay"], nargs="?", default="list")
+    dead.add_argument("ids", nargs="*", help="entry ids to replay (default with replay: all)")
     chat = sub.add_parser("chat", help="talk to a running sandbox bot from this terminal")
     chat.add_argument("--as", dest="person", default="alice", help="alice, bob or carol")
     chat.add_argument("--url", default="", help="the sandbox Webex server (default http://127.0.0.1:PORT+1)")
@@ -33,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         changes = webhook_registration.sync(webex, settings.public_url, runtime.webhook_secret_for(settings))
         print("\n".join(changes) or "webhooks already in place; nothing changed")
         return 0
+    if args.command == "dead-letters":
+        from bot.dead_letters import run_dead_letters
+
+        return run_dead_letters(settings, args.action, args.ids)
     if args.command == "chat":
         from bot.terminal_chat import run_chat
 

@@ -3,8 +3,15 @@
 Keys (prefix from REDIS_KEY_PREFIX):
   meetings:commands        stream; field data = command JSON; agents read it in group "agents"
   meetings:events          stream; field data = event JSON; workers read it in group "workers"
-  agents:heartbeat:{id}    one key per live agent, with a short expiry
   agents:deadlines         sorted set of unanswered commands, scored by their deadline
+Heartbeats: bot/agents.py.
+
+Events: {"command_id", "person_id", "agent", "type", ...}:
+  meeting_info        "audio": the SDK's meetingInfo.audio fields
+  phone_audio_update  "payload": the SDK's meeting:self:phoneAudioUpdate payload, unchanged
+                      ({"dialIn": {status, attendeeId}, "dialOut": {status, attendeeId, reason}});
+                      "seq": increasing per agent, so repeats and stale snapshots can be dropped
+  error               "reason": words a person can read; "code": a short machine name
 """
 from __future__ import annotations
 
@@ -14,10 +21,7 @@ from bot.config import Settings
 
 AGENT_GROUP = "agents"
 WORKER_GROUP = "workers"
-HEARTBEAT_SECONDS = 2
-HEARTBEAT_TTL_SECONDS = 10
 
-# PSTN_STATUS, as the SDK names the states
 OP_USE_PHONE_AUDIO = "use_phone_audio"
 OP_DISCONNECT_PHONE_AUDIO = "disconnect_phone_audio"
 
@@ -27,13 +31,6 @@ class Streams:
         self.commands = settings.key("meetings", "commands")
         self.events = settings.key("meetings", "events")
         self.deadlines = settings.key("agents", "deadlines")
-        self._settings = settings
-
-    def heartbeat(self, agent_id: str) -> str:
-        return self._settings.key("agents", "heartbeat", agent_id)
-
-    def heartbeat_pattern(self) -> str:
-        return self._settings.key("agents", "heartbeat", "*")
 
 
 def encode(message: dict) -> dict[str, str]:

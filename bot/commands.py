@@ -17,6 +17,8 @@ class Origin:
     room_type: str = "direct"  # "direct" | "group"
     event_key: str = ""  # resource:event:data.id, the same for every delivery of one event
     received_at: float = 0.0
+    late_seconds: float = 0.0  # set by the worker when the answer is late enough to say so
+    agents_available: bool = True  # set by the worker: is any meeting agent alive?
 
     @property
     def in_group(self) -> bool:
@@ -69,6 +71,14 @@ class DialOut(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StaleDialOut(Command):
+    """A dial-out that waited too long: never placed late; the person is asked to confirm."""
+
+    number: str
+    waited_seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class BadNumber(Command):
     shown: str
     problem: str
@@ -103,3 +113,10 @@ class AgentEvent(Command):
 @dataclass(frozen=True, kw_only=True)
 class AgentTimeout(Command):
     command_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentGone(Command):
+    """The meeting agent that held this person's phone audio stopped sending heartbeats."""
+
+    agent: str

@@ -40,6 +40,15 @@ class Settings:
     session_ttl_seconds: int = 8 * 3600
     dedupe_ttl_seconds: int = 24 * 3600
     worker_threads: int = 4
+    sender_threads: int = 2
+    dialout_max_age_seconds: float = 60.0
+    late_reply_seconds: float = 30.0
+    max_attempts: int = 5
+    retry_base_seconds: float = 1.0
+    retry_cap_seconds: float = 60.0
+    claim_idle_seconds: float = 30.0
+    webhook_heal_seconds: float = 300.0
+    redis_appendfsync: str = "always"  # embedded Redis only: always | everysec | no
     log_level: str = "INFO"
 
     @property

@@ -34,4 +34,12 @@ class Reply:
     to_person_id: str = ""
 
 
-Effect = SaveSession | SendToAgent | Reply
+@dataclass(frozen=True)
+class CountPhoneAudio:
+    """A phone-audio command's outcome, for the operator's metrics."""
+
+    op: str
+    outcome: str  # sent | unavailable | error | timeout | agent_gone
+
+
+Effect = SaveSession | SendToAgent | Reply | CountPhoneAudio

@@ -10,14 +10,14 @@ import hashlib
 from functools import singledispatch
 
 from bot import commands as c
-from bot.effects import Effect, Reply, SaveSession, SendToAgent
+from bot.effects import CountPhoneAudio, Effect, Reply, SaveSession, SendToAgent
 from bot.phone_numbers import format_international, mask
 from bot.session import ACTIVE, CONNECTED, JOINED, LEFT, PROVISIONED, SUCCESS, TRANSFERRING, Session
 from cards import CardMessage
 from cards.dial_in import dial_in_card
 from cards.help import help_card
 from cards.notice import notice_card
-from cards.prompts import meeting_prompt, phone_prompt
+from cards.prompts import confirm_call_card, meeting_prompt, phone_prompt
 from cards.status import status_card
 
 USE_PHONE_AUDIO = "use_phone_audio"
@@ -28,8 +28,28 @@ UNMUTE_REMINDER = "Unmute your Webex app to talk with computer audio."
 OPS_IN_WORDS = {"dial_in": "set up dial-in", "dial_out": "call your phone", "hang_up": "hang up your phone"}
 
 
-@singledispatch
 def handle(command: c.Command, session: Session) -> list[Effect]:
+    """The effects of one command on one session; a late answer says it is late."""
+    effects = _dispatch(command, session)
+    late = command.origin.late_seconds
+    first_reply = next((e for e in effects if isinstance(e, Reply)), None)
+    if late > 0 and first_reply is not None:
+        note = Reply(CardMessage(f"Sorry for the delay: you asked {_duration(late)} ago."),
+                     room_id=first_reply.room_id, to_person_id=first_reply.to_person_id)
+        effects.insert(effects.index(first_reply), note)
+    return effects
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{int(seconds)} seconds"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
+
+
+@singledispatch
+def _dispatch(command: c.Command, session: Session) -> list[Effect]:
     raise TypeError(f"no handler for {type(command).__name__}")
 
 
@@ -73,12 +93,12 @@ def _remember_person(session: Session, origin: c.Origin) -> Session:
 
 # Chat commands -----------------------------------------------------------------------
 
-@handle.register
+@_dispatch.register
 def _(command: c.Help, session: Session) -> list[Effect]:
     return reply(command.origin, help_card(command.origin.person_id))
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.Unknown, session: Session) -> list[Effect]:
     said = command.text[:60] or "that"
     message = notice_card(command.origin.person_id, "I didn't understand that",
@@ -86,22 +106,22 @@ def _(command: c.Unknown, session: Session) -> list[Effect]:
     return reply(command.origin, message)
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.ForeignCard, session: Session) -> list[Effect]:
     return text(command.origin, "That card isn't yours, so I did nothing. Say `help` to get your own.")
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.BadMeeting, session: Session) -> list[Effect]:
     return text(command.origin, command.problem)
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.BadNumber, session: Session) -> list[Effect]:
     return text(command.origin, f"I can't call {command.shown[:40]}: {command.problem}. No call was placed.")
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.SetMeeting, session: Session) -> list[Effect]:
     origin = command.origin
     if command.password and origin.in_group:
@@ -121,7 +141,7 @@ def _(command: c.SetMeeting, session: Session) -> list[Effect]:
         return [SaveSession(updated), *text(origin, said + " Say `dial in` or `call me at <number>`.")]
     follow_up = c.DialIn(origin=origin) if awaited == "dial_in" else c.DialOut(
         origin=origin, number=awaited.partition(":")[2] or None)
-    return [*text(origin, said), *_carry_on(handle(follow_up, updated), updated)]
+    return [*text(origin, said), *_carry_on(_dispatch(follow_up, updated), updated)]
 
 
 def _carry_on(effects: list[Effect], updated: Session) -> list[Effect]:
@@ -131,7 +151,7 @@ def _carry_on(effects: list[Effect], updated: Session) -> list[Effect]:
     return [SaveSession(updated), *effects]
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.DialIn, session: Session) -> list[Effect]:
     origin = command.origin
     if session.meeting is None:
@@ -141,13 +161,15 @@ def _(command: c.DialIn, session: Session) -> list[Effect]:
     if session.dial_in_active:
         return [*text(origin, "You already have a dial-in for this meeting; here it is again.", personal=True),
                 *reply(origin, _dial_in_message(session), personal=True)]
+    if not origin.agents_available:
+        return _unavailable(origin, "dial_in")
     command_id = _command_id(origin, "dial_in")
     updated = _remember_person(session, origin).with_changes(
         pending_op="dial_in", pending_command_id=command_id, dial_in_card_sent=False, hangup="")
-    return [SaveSession(updated), _agent_command(updated, command_id, None)]
+    return [SaveSession(updated), _agent_command(updated, command_id, None), CountPhoneAudio("dial_in", "sent")]
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.DialOut, session: Session) -> list[Effect]:
     origin = command.origin
     if session.meeting is None:
@@ -162,16 +184,34 @@ def _(command: c.DialOut, session: Session) -> list[Effect]:
     if command.number is None:
         return reply(origin, phone_prompt(origin.person_id, session.last_number, session.meeting.describe()),
                      personal=True)
+    if not origin.agents_available:
+        return _unavailable(origin, "dial_out")
     command_id = _command_id(origin, "dial_out")
     updated = _remember_person(session, origin).with_changes(
         pending_op="dial_out", pending_command_id=command_id, pending_number=command.number,
         last_number=command.number, hangup="")
     calling = (f"Calling {format_international(command.number)} to join meeting {session.meeting.describe()}. "
                "Answer your phone when it rings.")
-    return [SaveSession(updated), _agent_command(updated, command_id, command.number), *text(origin, calling, personal=True)]
+    return [SaveSession(updated), _agent_command(updated, command_id, command.number),
+            CountPhoneAudio("dial_out", "sent"), *text(origin, calling, personal=True)]
 
 
-@handle.register
+@_dispatch.register
+def _(command: c.StaleDialOut, session: Session) -> list[Effect]:
+    origin = command.origin
+    message = confirm_call_card(origin.person_id, format_international(command.number), command.number,
+                                _duration(command.waited_seconds))
+    return [CountPhoneAudio("dial_out", "too_late"), *reply(origin, message, personal=True)]
+
+
+def _unavailable(origin: c.Origin, op: str) -> list[Effect]:
+    words = OPS_IN_WORDS.get(op, "do that")
+    return [CountPhoneAudio(op, "unavailable"),
+            *text(origin, f"The meeting service is unavailable right now, so I can't {words}. "
+                          "Nothing was changed; please try again in a minute.")]
+
+
+@_dispatch.register
 def _(command: c.HangUp, session: Session) -> list[Effect]:
     origin = command.origin
     base = _remember_person(session, origin).with_changes(hangup_to_computer=command.back_to_computer)
@@ -185,8 +225,10 @@ def _(command: c.HangUp, session: Session) -> list[Effect]:
     if not any(status in PROVISIONED for status in (session.dial_in_status, session.dial_out_status)):
         words = "You're already on computer audio" if command.back_to_computer else "There's no phone to hang up"
         return text(origin, f"{words}: no phone is connected to your meeting.")
+    if not origin.agents_available:
+        return _unavailable(origin, "hang_up")
     updated, disconnect = _disconnect(base, origin)
-    return [SaveSession(updated), disconnect]
+    return [SaveSession(updated), disconnect, CountPhoneAudio("hang_up", "sent")]
 
 
 def _disconnect(session: Session, origin: c.Origin) -> tuple[Session, SendToAgent]:
@@ -195,7 +237,7 @@ def _disconnect(session: Session, origin: c.Origin) -> tuple[Session, SendToAgen
     return updated, _agent_command(updated, command_id, None, DISCONNECT_PHONE_AUDIO)
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.Status, session: Session) -> list[Effect]:
     origin = command.origin
     message = status_card(origin.person_id, status_facts(session), session.phone_active, session.meeting is not None)
@@ -247,18 +289,18 @@ def _dial_in_message(session: Session) -> CardMessage:
 
 # Meeting-agent events ----------------------------------------------------------------
 
-@handle.register
+@_dispatch.register
 def _(command: c.AgentTimeout, session: Session) -> list[Effect]:
     if session.pending_command_id != command.command_id:
         return []  # answered in time
     op = OPS_IN_WORDS.get(session.pending_op, "do that")
     updated = session.with_changes(pending_op="", pending_command_id="", pending_number="", hangup="")
-    return [SaveSession(updated),
+    return [SaveSession(updated), CountPhoneAudio(session.pending_op, "timeout"),
             *text(command.origin, f"The meeting service didn't answer in time, so I couldn't {op}. "
                                   "Nothing was changed; please try again.")]
 
 
-@handle.register
+@_dispatch.register
 def _(command: c.AgentEvent, session: Session) -> list[Effect]:
     event = command.event
     answered = bool(session.pending_command_id) and event.get("command_id") == session.pending_command_id
@@ -271,7 +313,8 @@ def _(command: c.AgentEvent, session: Session) -> list[Effect]:
         op = OPS_IN_WORDS.get(session.pending_op, "do that")
         updated = session.with_changes(pending_op="", pending_command_id="", pending_number="", hangup="")
         reason = str(event.get("reason") or "the meeting refused")[:300]
-        return [SaveSession(updated), *text(command.origin, f"I couldn't {op}: {reason}.")]
+        return [SaveSession(updated), CountPhoneAudio(session.pending_op, "error"),
+                *text(command.origin, f"I couldn't {op}: {reason}.")]
     return []  # an answer to a command that is no longer pending
 
 
@@ -296,7 +339,7 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
     payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
     dial_in = payload.get("dialIn") if isinstance(payload.get("dialIn"), dict) else {}
     dial_out = payload.get("dialOut") if isinstance(payload.get("dialOut"), dict) else {}
-    updated = session.with_changes(agent_seq=seq)
+    updated = session.with_changes(agent_seq=seq, agent=str(event.get("agent") or session.agent))
     if answered:
         updated = updated.with_changes(pending_op="", pending_command_id="")
     messages: list[CardMessage] = []
@@ -352,3 +395,19 @@ def _after_state_change(command: c.AgentEvent, session: Session) -> tuple[Sessio
         updated, disconnect = _disconnect(session, command.origin)
         return updated, [disconnect]
     return session.with_changes(hangup="sent"), []
+
+
+@_dispatch.register
+def _(command: c.AgentGone, session: Session) -> list[Effect]:
+    if session.agent != command.agent or not (session.phone_active or session.pending_op):
+        return []
+    left = {"dial_in_status": LEFT if session.dial_in_active else session.dial_in_status,
+            "dial_out_status": LEFT if session.dial_out_active else session.dial_out_status}
+    updated = session.with_changes(**left, dial_out_reason="AGENT_LOST" if session.dial_out_active else "",
+                                   pending_op="", pending_command_id="", pending_number="", hangup="")
+    message = notice_card(session.person_id, "Your phone audio dropped",
+                          "The meeting service stopped, so your phone is no longer your meeting audio. "
+                          f"{UNMUTE_REMINDER} You can reconnect your phone when you like.",
+                          ("dial_out", "dial_in", "status"))
+    return [SaveSession(updated), CountPhoneAudio(session.pending_op or "phone_audio", "agent_gone"),
+            *reply(command.origin, message)]

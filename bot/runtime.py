@@ -17,7 +17,9 @@ from bot.config import Settings
 from bot.directory import Directory
 from bot.incoming import BotIdentity, Incoming
 from bot.parse import ParseRules
+from bot.rate_limits import EndpointPauses
 from bot.redis_connection import connect
+from bot.self_heal import WebhookHealer
 from bot.simulator import SimulatedAgent
 from bot.webex_client import WebexClient
 from bot.worker import Worker
@@ -35,13 +37,15 @@ class Runtime:
     webex: WebexClient | None = None
     bot: BotIdentity | None = None
     worker: Worker | None = None
+    healer: WebhookHealer | None = None
     agent: SimulatedAgent | None = None
     web: ServerHandle | None = None
     sandbox: ServerHandle | None = None
     sandbox_state: object = None
 
     def stop(self) -> None:
-        for part in (self.web, self.worker, self.agent, self.sandbox):
+        # Web first: stop taking deliveries; then finish in-flight work; the agent last.
+        for part in (self.web, self.healer, self.worker, self.agent, self.sandbox):
             if part is not None:
                 part.stop()
 
@@ -66,8 +70,9 @@ def webhook_secret_for(settings: Settings) -> str:
     return secrets.token_urlsafe(24)  # sandbox only: a fresh secret each run
 
 
-def webex_for(settings: Settings) -> WebexClient:
-    return WebexClient(settings, settings.webex_access_token or SANDBOX_BOT_TOKEN)
+def webex_for(settings: Settings, client: redis.Redis | None = None) -> WebexClient:
+    pauses = EndpointPauses(client, settings) if client is not None else None
+    return WebexClient(settings, settings.webex_access_token or SANDBOX_BOT_TOKEN, pauses)
 
 
 def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: bool = True,
@@ -81,20 +86,26 @@ def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: 
         if agent and settings.meeting_backend == "simulator":
             runtime.agent = SimulatedAgent(settings, runtime.redis).start()
         if workers or web:
-            runtime.webex = webex_for(settings)
+            runtime.webex = webex_for(settings, runtime.redis)
             runtime.bot = BotIdentity.from_person(runtime.webex.me())
         if workers:
             directory = Directory(runtime.redis, settings, runtime.webex.person, runtime.webex.room)
             rules = ParseRules(settings.default_region, settings.dialout_countries)
             incoming = Incoming(runtime.webex, directory, runtime.bot, rules)
             runtime.worker = Worker(settings, runtime.redis, runtime.webex, incoming).start()
+        public_url = settings.public_url
         if web:
             app = create_app(settings, runtime.redis, runtime.webhook_secret)
             runtime.web = serve(app, host="0.0.0.0" if web_port is None else "127.0.0.1",
                                 port=settings.port if web_port is None else web_port)
             if settings.sandbox:
-                public = settings.public_url or f"http://127.0.0.1:{runtime.web.port}"
-                webhook_registration.sync(runtime.webex, public, runtime.webhook_secret)
+                public_url = public_url or f"http://127.0.0.1:{runtime.web.port}"
+                webhook_registration.sync(runtime.webex, public_url, runtime.webhook_secret)
+        if workers and public_url:
+            runtime.healer = WebhookHealer(runtime.webex, runtime.redis, public_url, runtime.webhook_secret,
+                                           settings.webhook_heal_seconds).start()
+        elif workers:
+            log.warning("PUBLIC_URL is not set: webhooks are not checked or re-activated")
     except Exception:
         runtime.stop()
         raise

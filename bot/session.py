@@ -45,6 +45,7 @@ class Session:
     hangup_to_computer: bool = False
     awaiting: str = ""  # a command waiting for a meeting to be named ("dial_in", "dial_out:+1...")
     agent_seq: int = 0  # last phone_audio_update applied; older or repeated ones are ignored
+    agent: str = ""  # the meeting agent holding this person's phone audio
     card_message_id: str = ""
     version: int = 0
 

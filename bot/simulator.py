@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import logging
 import random
 import threading
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 import redis
 
 from bot import agent_protocol as protocol
+from bot.agents import HEARTBEAT_SECONDS, AgentRegistry
 from bot.config import Settings
 from bot.inbox import ensure_group, read_group
 from bot.loops import start_thread
@@ -79,6 +79,7 @@ class SimulatedAgent:
         self.settings = settings
         self.redis = client
         self.streams = protocol.Streams(settings)
+        self.registry = AgentRegistry(client, settings)
         self.name = f"simulator-{uuid.uuid4().hex[:8]}"
         self.participants: dict[str, Participant] = {}
         self.lock = threading.RLock()
@@ -100,15 +101,14 @@ class SimulatedAgent:
         for thread in self.threads:
             thread.join(5)
         try:
-            self.redis.delete(self.streams.heartbeat(self.name))
+            self.registry.stop_beating(self.name)
         except redis.RedisError:
             pass
 
     def _heartbeat_loop(self) -> None:
         while not self.stopping.is_set():
-            beat = {"agent": self.name, "backend": "simulator", "meetings": len(self.participants), "at": time.time()}
-            self.redis.set(self.streams.heartbeat(self.name), json.dumps(beat), ex=protocol.HEARTBEAT_TTL_SECONDS)
-            self.stopping.wait(protocol.HEARTBEAT_SECONDS)
+            self.registry.beat(self.name, {"backend": "simulator", "people": len(self.participants)})
+            self.stopping.wait(HEARTBEAT_SECONDS)
 
     def _commands_loop(self) -> None:
         while not self.stopping.is_set():

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import redis
 from flask import Blueprint, current_app, jsonify, request
 
 from bot import signature
 from bot.inbox import Inbox
-from bot.metrics import DELIVERIES
+from bot.metrics import ACK_SECONDS, DELIVERIES
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -19,6 +20,18 @@ RESOURCES = frozenset({"messages", "attachmentActions", "meetings", "rooms", "me
 def _answer(status: int, outcome: str, message: str):
     DELIVERIES.labels(outcome=outcome).inc()
     return jsonify({"message": message}), status
+
+
+@blueprint.before_app_request
+def _start_clock():
+    request.environ["bot.received"] = time.perf_counter()
+
+
+@blueprint.after_app_request
+def _observe_ack(response):
+    if request.endpoint == "webhook.receive":
+        ACK_SECONDS.observe(time.perf_counter() - request.environ.get("bot.received", time.perf_counter()))
+    return response
 
 
 @blueprint.post("/webhooks/webex")

@@ -1,6 +1,11 @@
-"""Workers: read the inbox and the agents' events, run handlers, perform their effects.
+"""Workers: read the inbox and the agents' events, run handlers, store and perform their effects.
 
-Each loop runs in its own thread; any number of worker processes can share one Redis.
+Each loop runs in its own thread; any number of worker processes share one Redis.
+  inbox loop      an entry → command → handler → one transaction: session, agent commands,
+                  replies queued, event marked done; then the entry is acknowledged
+  events loop     meeting-agent events, the same way
+  senders         post each person's queued replies in order (bot/outbox.py)
+  housekeeping    agent deadlines, vanished agents, due retries, entries of dead workers
 """
 from __future__ import annotations
 
@@ -15,19 +20,29 @@ import redis
 
 from bot import agent_protocol as protocol
 from bot import commands as c
+from bot.agents import AgentRegistry
 from bot.config import Settings
-from bot.effects import Reply, SaveSession, SendToAgent
+from bot.effects import CountPhoneAudio, Reply, SaveSession, SendToAgent
 from bot.handlers import handle
+from bot.inbox import GROUP as INBOX_GROUP
 from bot.inbox import Inbox, ensure_group, read_group
 from bot.incoming import Incoming
 from bot.loops import start_thread
-from bot.session_store import Conflict, SessionStore
-from bot.webex_client import ApiError, WebexClient
+from bot.metrics import DEAD_LETTERS, PHONE_AUDIO, PROCESSING_SECONDS, REPLIES, RETRIES
+from bot.middleware import mark_age, mark_agents, needs_agent_status
+from bot.outbox import Outbox
+from bot.phone_numbers import mask
+from bot.rate_limits import EndpointPauses
+from bot.retries import Retries, backoff_seconds
+from bot.session import Session
+from bot.session_store import AlreadyDone, Conflict, SessionStore
+from bot.webex_client import TRANSIENT_ERRORS, ApiError, Paused, WebexClient, is_permanent
+from cards import CardMessage
 
 log = logging.getLogger(__name__)
 MAX_CONFLICT_RETRIES = 50
-MAX_ATTEMPTS = 3
 DEADLINE_GRACE_SECONDS = 1.0  # the agent reports its own expiry first, when it is alive
+HOUSEKEEPING_SECONDS = 0.25
 
 
 class Worker:
@@ -38,100 +53,267 @@ class Worker:
         self.incoming = incoming
         self.inbox = Inbox(client, settings)
         self.sessions = SessionStore(client, settings)
+        self.outbox = Outbox(client, settings)
+        self.retries = Retries(client, settings)
+        self.agents = AgentRegistry(client, settings)
+        self.pauses = EndpointPauses(client, settings)
         self.streams = protocol.Streams(settings)
         self.name = f"worker-{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
+        self.replies_waiting = threading.Event()  # wakes the senders as soon as replies are queued
         self.threads: list[threading.Thread] = []
 
     # Lifecycle ---------------------------------------------------------------------
-    def start(self, inbox_threads: int | None = None) -> "Worker":
+    def start(self) -> "Worker":
         self.inbox.ensure_group()
         ensure_group(self.redis, self.streams.events, protocol.WORKER_GROUP)
-        loops = {f"{self.name}-inbox-{i}": self._inbox_loop for i in range(inbox_threads or self.settings.worker_threads)}
-        loops.update({f"{self.name}-events": self._events_loop, f"{self.name}-deadlines": self._deadlines_loop})
+        loops = {f"{self.name}-inbox-{i}": self._inbox_loop for i in range(self.settings.worker_threads)}
+        loops.update({f"{self.name}-sender-{i}": self._sender_loop for i in range(self.settings.sender_threads)})
+        loops.update({f"{self.name}-events": self._events_loop, f"{self.name}-housekeeping": self._housekeeping_loop})
         for consumer, loop in loops.items():
             self.threads.append(start_thread(functools.partial(loop, consumer), self.stopping, consumer))
         return self
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Take no new work; let in-flight work finish. Unacknowledged entries are claimed by others."""
         self.stopping.set()
+        self.replies_waiting.set()
+        deadline = time.monotonic() + timeout
         for thread in self.threads:
-            thread.join(timeout)
+            thread.join(max(deadline - time.monotonic(), 0.1))
 
     # Loops -------------------------------------------------------------------------
     def _inbox_loop(self, consumer: str) -> None:
+        # One entry at a time, so a stopping worker holds nothing it has not started.
         while not self.stopping.is_set():
-            for entry_id, fields in self.inbox.read(consumer, count=10, block_ms=500):
+            for entry_id, fields in self.inbox.read(consumer, count=1, block_ms=500):
                 self.process_inbox_entry(fields)
                 self.inbox.ack(entry_id)
 
     def _events_loop(self, consumer: str) -> None:
         while not self.stopping.is_set():
-            entries = read_group(self.redis, self.streams.events, protocol.WORKER_GROUP, consumer, 20, 500)
-            for entry_id, fields in entries:
-                self.process_agent_event(protocol.decode(fields))
+            for entry_id, fields in read_group(self.redis, self.streams.events, protocol.WORKER_GROUP, consumer, 20, 500):
+                self.process_agent_event(entry_id, protocol.decode(fields))
                 self.redis.xack(self.streams.events, protocol.WORKER_GROUP, entry_id)
 
-    def _deadlines_loop(self, consumer: str) -> None:
-        while not self.stopping.wait(0.25):
-            for member in self.redis.zrangebyscore(self.streams.deadlines, "-inf", time.time(), start=0, num=50):
-                if self.redis.zrem(self.streams.deadlines, member):  # only one worker wins each
-                    due = json.loads(member)
-                    self.execute(c.AgentTimeout(origin=c.Origin(person_id=due["person_id"]),
-                                                command_id=due["command_id"]))
+    def _sender_loop(self, consumer: str) -> None:
+        while not self.stopping.is_set():
+            people = self.outbox.due()
+            if not people:
+                self.replies_waiting.wait(0.2)
+                self.replies_waiting.clear()
+                continue
+            for person_id in people:
+                self.send_replies(person_id)
 
-    # One unit of work --------------------------------------------------------------
+    def _housekeeping_loop(self, consumer: str) -> None:
+        last_claim = 0.0
+        while not self.stopping.wait(HOUSEKEEPING_SECONDS):
+            self._expire_deadlines()
+            self._sweep_vanished_agents()
+            self.retries.release_due()
+            if time.monotonic() - last_claim > min(self.settings.claim_idle_seconds / 2, 5):
+                self._claim_abandoned(consumer)
+                last_claim = time.monotonic()
+
+    # Inbox -------------------------------------------------------------------------
     def process_inbox_entry(self, fields: dict) -> None:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                command = self.incoming.command(fields)
-                if command is not None:
-                    self.execute(command)
+        key = fields.get("key", "")
+        attempt = int(fields.get("attempt") or 0)
+        if self.redis.exists(self._done_key(key)):
+            return  # a redelivery of finished work
+        try:
+            command = self.incoming.command(fields)
+            if command is None:
+                self.redis.set(self._done_key(key), "1", ex=self.settings.dedupe_ttl_seconds)
                 return
-            except ApiError as exc:
-                permanent = 400 <= exc.status_code < 500 and exc.status_code != 429
-                log.warning("webex call failed", extra={"event_key": fields.get("key"), "status": exc.status_code,
-                                                        "attempt": attempt})
-                if permanent or attempt == MAX_ATTEMPTS:
-                    return
-                self.stopping.wait(0.2 * 2 ** attempt)
+            self.execute(command, done_key=self._done_key(key))
+        except Paused as paused:
+            RETRIES.labels("rate_limited").inc()
+            self.retries.schedule(fields, paused.until)  # parked; not an attempt
+        except ApiError as exc:
+            if is_permanent(exc):
+                self._give_up(fields, f"Webex answered {exc.status_code}")
+            else:
+                self._retry_later(fields, attempt, f"Webex answered {exc.status_code}")
+        except TRANSIENT_ERRORS as exc:
+            self._retry_later(fields, attempt, type(exc).__name__)
 
-    def process_agent_event(self, event: dict) -> None:
+    def _retry_later(self, fields: dict, attempt: int, reason: str) -> None:
+        attempt += 1
+        if attempt >= self.settings.max_attempts:
+            DEAD_LETTERS.labels("event").inc()
+            self.retries.dead_letter("event", {**fields, "attempt": 0}, reason)
+            log.error("event dead-lettered", extra={"event_key": fields.get("key"), "reason": reason})
+            return
+        RETRIES.labels("transient").inc()
+        delay = backoff_seconds(attempt, self.settings.retry_base_seconds, self.settings.retry_cap_seconds)
+        self.retries.schedule({**fields, "attempt": attempt}, time.time() + delay)
+        log.warning("event retry scheduled", extra={"event_key": fields.get("key"), "reason": reason,
+                                                    "attempt": attempt, "delay": delay})
+
+    def _give_up(self, fields: dict, reason: str) -> None:
+        """A permanent failure: log it, and tell the person when we know who they are."""
+        log.error("event given up", extra={"event_key": fields.get("key"), "reason": reason})
+        person_id = json.loads(fields.get("data") or "{}").get("personId")
+        self.redis.set(self._done_key(fields.get("key", "")), "1", ex=self.settings.dedupe_ttl_seconds)
+        if person_id:
+            sorry = Reply(CardMessage(f"Sorry, I couldn't read your last message ({reason}). Please send it again."),
+                          to_person_id=person_id)
+            with self.redis.pipeline(transaction=True) as pipe:
+                self.outbox.queue(pipe, person_id, [sorry])
+                pipe.execute()
+            self.replies_waiting.set()
+
+    def _done_key(self, event_key: str) -> str:
+        return self.settings.key("done", event_key)
+
+    # Agent events and housekeeping -------------------------------------------------
+    def process_agent_event(self, entry_id: str, event: dict) -> None:
         person_id = event.get("person_id")
         if not isinstance(person_id, str) or not person_id:
             log.warning("agent event without a person", extra={"event_type": event.get("type")})
             return
         # Agent news goes to the person directly: it may carry personal details.
-        self.execute(c.AgentEvent(origin=c.Origin(person_id=person_id, event_key=f"agent:{event.get('command_id')}"),
-                                  event=event))
+        origin = c.Origin(person_id=person_id, event_key=f"agent:{entry_id}")
+        self.execute(c.AgentEvent(origin=origin, event=event), done_key=self._done_key(f"agent-event:{entry_id}"))
 
-    def execute(self, command: c.Command) -> None:
-        """Run the handler against the current session until its changes commit, then reply."""
+    def _expire_deadlines(self) -> None:
+        for member in self.redis.zrangebyscore(self.streams.deadlines, "-inf", time.time(), start=0, num=50):
+            if self.redis.zrem(self.streams.deadlines, member):  # only one worker wins each
+                due = json.loads(member)
+                self.execute(c.AgentTimeout(origin=c.Origin(person_id=due["person_id"]), command_id=due["command_id"]))
+
+    def _sweep_vanished_agents(self) -> None:
+        for agent in self.agents.status()[1]:
+            for person_id in self.agents.forget(agent):
+                log.warning("meeting agent vanished", extra={"agent": agent, "person_id": person_id})
+                self.execute(c.AgentGone(origin=c.Origin(person_id=person_id), agent=agent))
+
+    def _claim_abandoned(self, consumer: str) -> None:
+        """Entries a dead worker read but never acknowledged: finish them here (XAUTOCLAIM)."""
+        idle_ms = int(self.settings.claim_idle_seconds * 1000)
+        for stream, group in ((self.inbox.stream, INBOX_GROUP), (self.streams.events, protocol.WORKER_GROUP)):
+            _, entries, *_ = self.redis.xautoclaim(stream, group, consumer, idle_ms, "0-0", count=10)
+            for entry_id, fields in entries:
+                if fields is None:
+                    continue  # trimmed away meanwhile
+                log.warning("claimed abandoned entry", extra={"stream": stream, "entry": entry_id})
+                if stream == self.inbox.stream:
+                    self.process_inbox_entry(fields)
+                else:
+                    self.process_agent_event(entry_id, protocol.decode(fields))
+                self.redis.xack(stream, group, entry_id)
+
+    # One command -------------------------------------------------------------------
+    def execute(self, command: c.Command, done_key: str | None = None) -> None:
+        """Run the handler against the current session until its effects commit in one transaction."""
+        command = mark_age(command, time.time(), self.settings.late_reply_seconds,
+                           self.settings.dialout_max_age_seconds)
+        if needs_agent_status(command):
+            command = mark_agents(command, self.agents.any_alive())
         person_id = command.origin.person_id
         for _ in range(MAX_CONFLICT_RETRIES):
             before = self.sessions.load(person_id)
             effects = handle(command, before)
             saves = [e.session for e in effects if isinstance(e, SaveSession)]
-            to_agent = [e for e in effects if isinstance(e, SendToAgent)]
+            after = saves[-1] if saves else None
             try:
-                self.sessions.commit(before, saves[-1] if saves else None,
-                                     also=lambda pipe: self._queue_agent_commands(pipe, to_agent))
+                self.sessions.commit(before, after, also=functools.partial(self._store_effects, before, after, effects),
+                                     done_key=done_key)
                 break
             except Conflict:
                 continue
+            except AlreadyDone:
+                return
         else:
             log.error("session kept changing; gave up", extra={"person_id": person_id})
             return
-        for effect in effects:
-            if isinstance(effect, Reply):
-                self.webex.post(effect.message, room_id=effect.room_id, to_person_id=effect.to_person_id)
+        self._count(effects, command)
+        if any(isinstance(effect, Reply) for effect in effects):
+            self.replies_waiting.set()
 
-    def _queue_agent_commands(self, pipe, commands: list[SendToAgent]) -> None:
-        for command in commands:
-            deadline = time.time() + self.settings.agent_command_timeout_seconds
-            message = {"id": command.command_id, "op": command.op, "person_id": command.person_id,
-                       "display_name": f"{command.display_name or 'Guest'} (phone)", "meeting": command.meeting,
-                       "phone_number": command.phone_number, "deadline": deadline}
-            pipe.xadd(self.streams.commands, protocol.encode(message), maxlen=100_000, approximate=True)
-            due = json.dumps({"command_id": command.command_id, "person_id": command.person_id})
-            pipe.zadd(self.streams.deadlines, {due: deadline + DEADLINE_GRACE_SECONDS})
+    def _store_effects(self, before: Session, after: Session | None, effects: list, pipe) -> None:
+        """Queued inside the session's transaction."""
+        for effect in effects:
+            if isinstance(effect, SendToAgent):
+                self._queue_agent_command(pipe, effect)
+        self.outbox.queue(pipe, before.person_id, [effect for effect in effects if isinstance(effect, Reply)])
+        if after is not None and after.agent:
+            if after.phone_active or after.pending_op:
+                self.agents.serving(pipe, after.agent, after.person_id)
+            else:
+                self.agents.release(pipe, after.agent, after.person_id)
+
+    def _queue_agent_command(self, pipe, command: SendToAgent) -> None:
+        deadline = time.time() + self.settings.agent_command_timeout_seconds
+        message = {"id": command.command_id, "op": command.op, "person_id": command.person_id,
+                   "display_name": f"{command.display_name or 'Guest'} (phone)", "meeting": command.meeting,
+                   "phone_number": command.phone_number, "deadline": deadline}
+        pipe.xadd(self.streams.commands, protocol.encode(message), maxlen=100_000, approximate=True)
+        due = json.dumps({"command_id": command.command_id, "person_id": command.person_id})
+        pipe.zadd(self.streams.deadlines, {due: deadline + DEADLINE_GRACE_SECONDS})
+        log.info("phone-audio command", extra={"op": command.op, "person_id": command.person_id,
+                                               "number": mask(command.phone_number)})
+
+    def _count(self, effects: list, command: c.Command) -> None:
+        for effect in effects:
+            if isinstance(effect, CountPhoneAudio):
+                PHONE_AUDIO.labels(effect.op, effect.outcome).inc()
+        if command.origin.received_at:
+            PROCESSING_SECONDS.observe(max(time.time() - command.origin.received_at, 0))
+
+    # Replies -----------------------------------------------------------------------
+    def send_replies(self, person_id: str) -> None:
+        """Post this person's queued replies in order; stop at the first that must wait."""
+        token = self.outbox.lock(person_id)
+        if token is None:
+            return  # another sender has this person
+        try:
+            while not self.stopping.is_set():
+                queued = self.outbox.head(person_id)
+                if queued is None:
+                    if self.outbox.finish_if_empty(person_id):
+                        return
+                    continue
+                reply, attempt = queued
+                if not self._post(person_id, reply, attempt):
+                    return
+                self.outbox.pop(person_id)
+        finally:
+            self.outbox.unlock(person_id, token)
+
+    def _post(self, person_id: str, reply: Reply, attempt: int) -> bool:
+        """True when the reply is done with (posted or given up); False when the person must wait."""
+        try:
+            self.webex.post(reply.message, room_id=reply.room_id, to_person_id=reply.to_person_id)
+            REPLIES.inc()
+            return True
+        except Paused as paused:
+            RETRIES.labels("rate_limited").inc()
+            self.outbox.park(person_id, paused.until)
+            return False
+        except ApiError as exc:
+            if is_permanent(exc):
+                log.error("reply refused by Webex", extra={"person_id": person_id, "status": exc.status_code})
+                DEAD_LETTERS.labels("reply").inc()
+                self.retries.dead_letter("reply", _reply_payload(person_id, reply), f"Webex answered {exc.status_code}")
+                return True
+            reason = f"Webex answered {exc.status_code}"
+        except TRANSIENT_ERRORS as exc:
+            reason = type(exc).__name__
+        attempt += 1
+        if attempt >= self.settings.max_attempts:
+            DEAD_LETTERS.labels("reply").inc()
+            self.retries.dead_letter("reply", _reply_payload(person_id, reply), reason)
+            log.error("reply dead-lettered", extra={"person_id": person_id, "reason": reason})
+            return True
+        RETRIES.labels("transient").inc()
+        delay = backoff_seconds(attempt, self.settings.retry_base_seconds, self.settings.retry_cap_seconds)
+        self.outbox.retry_head(person_id, attempt, time.time() + delay)
+        return False
+
+
+def _reply_payload(person_id: str, reply: Reply) -> dict:
+    return {"person_id": person_id, "markdown": reply.message.markdown, "card": reply.message.card,
+            "room_id": reply.room_id, "to_person_id": reply.to_person_id}

@@ -51,3 +51,17 @@ def meeting_prompt(owner: str, then: str = "") -> CardMessage:
         markdown="Which meeting? Reply with `meeting <number | link | SIP address>`, e.g. `meeting 2551 234 567`.",
         card=to_dict(card),
     )
+
+
+def confirm_call_card(owner: str, shown: str, e164: str, waited: str) -> CardMessage:
+    """A dial-out that waited too long is never placed; this asks whether to call now."""
+    card = AdaptiveCard()
+    card.add(TextBlock("Should I still call you?", size="medium", weight="bolder", wrap=True))
+    card.add(TextBlock(f"You asked me to call {shown} {waited} ago, but your request reached me late, "
+                       "so I didn't call. A phone that rings long after you asked is no use.", wrap=True))
+    card.add(button(f"Call {shown} now", "dial_out", owner, style="positive", number=e164))
+    return CardMessage(
+        markdown=f"You asked me to call {shown} {waited} ago, but the request reached me late, so I didn't call. "
+                 f"Say `call me at {shown}` to call now.",
+        card=to_dict(card),
+    )

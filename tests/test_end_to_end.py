@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from bot import signature
+from bot.agents import AgentRegistry
 from tests.openapi_check import validate_recorded_request
 from tests.scenario import at_once
 
@@ -276,6 +277,8 @@ def test_meeting_password_only_in_a_direct_space_and_never_echoed(stack):
 def test_agent_silent_past_deadline_is_reported_and_changes_nothing(stack_factory):
     stack = stack_factory(agent_command_timeout_seconds=1)
     stack.bot.agent.stop()
+    hung = AgentRegistry(stack.redis, stack.settings)
+    hung.beat("hung-agent", {"backend": "test"})  # alive by heartbeat, but reading no commands
     alice = stack.person("alice")
     set_meeting(alice, stack)
     before = stack.session(alice)

@@ -88,9 +88,10 @@ def test_command_past_its_deadline_is_dropped_and_said(agent):
 
 def test_heartbeat_and_stream_consumption(agent):
     agent.start()
-    wait_for(lambda: agent.redis.exists(agent.streams.heartbeat(agent.name)))
-    assert 0 < agent.redis.ttl(agent.streams.heartbeat(agent.name)) <= protocol.HEARTBEAT_TTL_SECONDS
+    wait_for(lambda: agent.registry.any_alive())
+    [beat] = agent.registry.status()[0]
+    assert beat["agent"] == agent.name and beat["backend"] == "simulator"
     agent.redis.xadd(agent.streams.commands, protocol.encode(command("use_phone_audio")))
     wait_for(lambda: statuses(agent, "dialIn") == ["JOINED"])
     agent.stop()
-    assert not agent.redis.exists(agent.streams.heartbeat(agent.name))
+    assert agent.registry.status() == ([], [agent.name])

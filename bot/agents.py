@@ -2,7 +2,7 @@
 
 Keys (prefix from REDIS_KEY_PREFIX):
   agents:heartbeat:{agent}   JSON about the agent, expiring HEARTBEAT_TTL_SECONDS after its last beat
-  agents:known               set of agents that have beaten at least once and not been swept
+  agents:known               sorted set: every agent seen in the last FORGET_AFTER_SECONDS, by last beat
   agents:serving:{agent}     set of personIds whose phone audio that agent holds
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.config import Settings
 
 HEARTBEAT_SECONDS = 2
 HEARTBEAT_TTL_SECONDS = 10
+FORGET_AFTER_SECONDS = 3600  # a missing agent is reported for this long
 
 
 class AgentRegistry:
@@ -34,7 +35,7 @@ class AgentRegistry:
         with self.redis.pipeline() as pipe:
             pipe.set(self._heartbeat_key(agent), json.dumps({**info, "agent": agent, "at": time.time()}),
                      ex=HEARTBEAT_TTL_SECONDS)
-            pipe.sadd(self.known_key, agent)
+            pipe.zadd(self.known_key, {agent: time.time()})
             pipe.execute()
 
     def stop_beating(self, agent: str) -> None:
@@ -42,7 +43,8 @@ class AgentRegistry:
 
     def status(self) -> tuple[list[dict], list[str]]:
         """(alive agents' heartbeats, known agents with no heartbeat)."""
-        known = sorted(self.redis.smembers(self.known_key))
+        self.redis.zremrangebyscore(self.known_key, "-inf", time.time() - FORGET_AFTER_SECONDS)
+        known = sorted(self.redis.zrange(self.known_key, 0, -1))
         beats = self.redis.mget([self._heartbeat_key(agent) for agent in known]) if known else []
         alive = [json.loads(beat) for beat in beats if beat]
         missing = [agent for agent, beat in zip(known, beats) if not beat]
@@ -58,11 +60,10 @@ class AgentRegistry:
     def release(self, pipe, agent: str, person_id: str) -> None:
         pipe.srem(self._serving_key(agent), person_id)
 
-    def forget(self, agent: str) -> list[str]:
-        """Sweep a vanished agent: the people it served, once (only the caller that removes it gets them)."""
+    def take_served(self, agent: str) -> list[str]:
+        """Sweep a vanished agent: the people it served, each handed to one caller only."""
         with self.redis.pipeline(transaction=True) as pipe:
             pipe.smembers(self._serving_key(agent))
             pipe.delete(self._serving_key(agent))
-            pipe.srem(self.known_key, agent)
-            people, _, removed = pipe.execute()
-        return sorted(people) if removed else []
+            people, _ = pipe.execute()
+        return sorted(people)

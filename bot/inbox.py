@@ -50,7 +50,9 @@ class Inbox:
         ensure_group(self.redis, self.stream, GROUP)
 
     def read(self, consumer: str, count: int = 10, block_ms: int = 1000) -> list[tuple[str, dict]]:
-        return read_group(self.redis, self.stream, GROUP, consumer, count, block_ms)
+        """New entries only: entries this consumer read before are still in its hands."""
+        fresh = self.redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count=count, block=block_ms)
+        return fresh[0][1] if fresh else []
 
     def ack(self, entry_id: str) -> None:
         self.redis.xack(self.stream, GROUP, entry_id)

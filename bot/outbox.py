@@ -12,6 +12,7 @@ Keys (prefix from REDIS_KEY_PREFIX):
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 
@@ -57,6 +58,12 @@ class Outbox:
         self.due_key = settings.key("outbox", "due")
         self._finish = client.register_script(_FINISH_IF_EMPTY)
         self._unlock = client.register_script(_UNLOCK)
+        # Locks this process holds. A lock whose release failed (Redis went away) is taken up
+        # again by this process instead of stalling the person until the lock expires; `_active`
+        # keeps two threads of this process from sending for one person at once.
+        self._held: dict[str, str] = {}
+        self._active: set[str] = set()
+        self._mutex = threading.Lock()
 
     def _queue_key(self, person_id: str) -> str:
         return self.settings.key("outbox", person_id)
@@ -72,12 +79,29 @@ class Outbox:
         return self.redis.zrangebyscore(self.due_key, "-inf", time.time(), start=0, num=limit)
 
     def lock(self, person_id: str) -> str | None:
-        token = uuid.uuid4().hex
-        locked = self.redis.set(self.settings.key("outbox", "lock", person_id), token, nx=True, px=LOCK_MS)
-        return token if locked else None
+        with self._mutex:
+            if person_id in self._active:
+                return None
+            self._active.add(person_id)
+        try:
+            key = self.settings.key("outbox", "lock", person_id)
+            token = self._held.get(person_id) or uuid.uuid4().hex
+            if self.redis.set(key, token, nx=True, px=LOCK_MS) or (
+                    person_id in self._held and self.redis.get(key) == token):
+                self._held[person_id] = token
+                return token
+        except BaseException:
+            self._active.discard(person_id)
+            raise
+        self._active.discard(person_id)
+        return None
 
     def unlock(self, person_id: str, token: str) -> None:
-        self._unlock(keys=[self.settings.key("outbox", "lock", person_id)], args=[token])
+        try:
+            self._unlock(keys=[self.settings.key("outbox", "lock", person_id)], args=[token])
+            self._held.pop(person_id, None)
+        finally:
+            self._active.discard(person_id)
 
     def head(self, person_id: str) -> tuple[Reply, int] | None:
         raw = self.redis.lindex(self._queue_key(person_id), 0)

@@ -75,6 +75,14 @@ def webex_for(settings: Settings, client: redis.Redis | None = None) -> WebexCli
     return WebexClient(settings, settings.webex_access_token or SANDBOX_BOT_TOKEN, pauses)
 
 
+def start_worker(runtime: Runtime) -> Worker:
+    settings = runtime.settings
+    directory = Directory(runtime.redis, settings, runtime.webex.person, runtime.webex.room)
+    rules = ParseRules(settings.default_region, settings.dialout_countries)
+    incoming = Incoming(runtime.webex, directory, runtime.bot, rules)
+    return Worker(settings, runtime.redis, runtime.webex, incoming).start()
+
+
 def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: bool = True,
           client: redis.Redis | None = None, web_port: int | None = None) -> Runtime:
     sandbox = sandbox_state = None
@@ -89,10 +97,7 @@ def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: 
             runtime.webex = webex_for(settings, runtime.redis)
             runtime.bot = BotIdentity.from_person(runtime.webex.me())
         if workers:
-            directory = Directory(runtime.redis, settings, runtime.webex.person, runtime.webex.room)
-            rules = ParseRules(settings.default_region, settings.dialout_countries)
-            incoming = Incoming(runtime.webex, directory, runtime.bot, rules)
-            runtime.worker = Worker(settings, runtime.redis, runtime.webex, incoming).start()
+            runtime.worker = start_worker(runtime)
         public_url = settings.public_url
         if web:
             app = create_app(settings, runtime.redis, runtime.webhook_secret)

@@ -1,7 +1,9 @@
 """Workers: read the inbox and the agents' events, run handlers, store and perform their effects.
 
 Each loop runs in its own thread; any number of worker processes share one Redis.
-  inbox loop      an entry → command → handler → one transaction: session, agent commands,
+  inbox reader    hands each entry to a lane chosen by the person, so one person's events
+                  are handled one at a time, in the order they arrived
+  lanes           an entry → command → handler → one transaction: session, agent commands,
                   replies queued, event marked done; then the entry is acknowledged
   events loop     meeting-agent events, the same way
   senders         post each person's queued replies in order (bot/outbox.py)
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 MAX_CONFLICT_RETRIES = 50
 DEADLINE_GRACE_SECONDS = 1.0  # the agent reports its own expiry first, when it is alive
 HOUSEKEEPING_SECONDS = 0.25
+LANE_DEPTH = 4
+FLUSH_SECONDS = 10.0  # on stop, how long senders may keep posting what is due
 
 
 class Worker:
@@ -59,39 +64,68 @@ class Worker:
         self.pauses = EndpointPauses(client, settings)
         self.streams = protocol.Streams(settings)
         self.name = f"worker-{uuid.uuid4().hex[:8]}"
-        self.stopping = threading.Event()
+        self.intake_stopping = threading.Event()  # no new events; finish the one in hand
+        self.stopping = threading.Event()  # senders too: every queued reply has been tried
         self.replies_waiting = threading.Event()  # wakes the senders as soon as replies are queued
-        self.threads: list[threading.Thread] = []
+        self.lanes = [queue.Queue(maxsize=LANE_DEPTH) for _ in range(max(settings.worker_threads, 1))]
+        self.intake_threads: list[threading.Thread] = []
+        self.sender_threads: list[threading.Thread] = []
 
     # Lifecycle ---------------------------------------------------------------------
     def start(self) -> "Worker":
         self.inbox.ensure_group()
         ensure_group(self.redis, self.streams.events, protocol.WORKER_GROUP)
-        loops = {f"{self.name}-inbox-{i}": self._inbox_loop for i in range(self.settings.worker_threads)}
-        loops.update({f"{self.name}-sender-{i}": self._sender_loop for i in range(self.settings.sender_threads)})
-        loops.update({f"{self.name}-events": self._events_loop, f"{self.name}-housekeeping": self._housekeeping_loop})
-        for consumer, loop in loops.items():
-            self.threads.append(start_thread(functools.partial(loop, consumer), self.stopping, consumer))
+        intake = {f"{self.name}-lane-{i}": functools.partial(self._lane_loop, lane) for i, lane in enumerate(self.lanes)}
+        intake.update({f"{self.name}-inbox": self._inbox_loop, f"{self.name}-events": self._events_loop,
+                       f"{self.name}-housekeeping": self._housekeeping_loop})
+        for consumer, loop in intake.items():
+            self.intake_threads.append(start_thread(functools.partial(loop, consumer), self.intake_stopping, consumer))
+        for i in range(self.settings.sender_threads):
+            consumer = f"{self.name}-sender-{i}"
+            self.sender_threads.append(start_thread(functools.partial(self._sender_loop, consumer), self.stopping, consumer))
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Take no new work; let in-flight work finish. Unacknowledged entries are claimed by others."""
+        """SIGTERM: take no new events, finish the ones in hand, post the replies that are due,
+        then exit. Whatever is left (a reply parked by a rate limit) stays queued for other workers."""
+        deadline = time.monotonic() + timeout
+        self.intake_stopping.set()
+        for thread in self.intake_threads:
+            thread.join(max(deadline - time.monotonic(), 0.1))
+        flush_until = min(deadline, time.monotonic() + FLUSH_SECONDS)
+        while time.monotonic() < flush_until and self._replies_due():
+            self.replies_waiting.set()
+            time.sleep(0.05)
         self.stopping.set()
         self.replies_waiting.set()
-        deadline = time.monotonic() + timeout
-        for thread in self.threads:
+        for thread in self.sender_threads:
             thread.join(max(deadline - time.monotonic(), 0.1))
+
+    def _replies_due(self) -> bool:
+        try:
+            return bool(self.outbox.due(limit=1))
+        except redis.RedisError:
+            return False
 
     # Loops -------------------------------------------------------------------------
     def _inbox_loop(self, consumer: str) -> None:
-        # One entry at a time, so a stopping worker holds nothing it has not started.
-        while not self.stopping.is_set():
-            for entry_id, fields in self.inbox.read(consumer, count=1, block_ms=500):
-                self.process_inbox_entry(fields)
-                self.inbox.ack(entry_id)
+        while not self.intake_stopping.is_set():
+            for entry in self.inbox.read(consumer, count=len(self.lanes), block_ms=500):
+                lane = self.lanes[hash(_person_of(entry[1])) % len(self.lanes)]
+                lane.put(entry)  # waits while that lane is full: little is held that has not started
+
+    def _lane_loop(self, lane: queue.Queue, consumer: str) -> None:
+        # On stop, the lane finishes what the reader already handed it.
+        while not (self.intake_stopping.is_set() and lane.empty()):
+            try:
+                entry_id, fields = lane.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self.process_inbox_entry(fields)
+            self.inbox.ack(entry_id)
 
     def _events_loop(self, consumer: str) -> None:
-        while not self.stopping.is_set():
+        while not self.intake_stopping.is_set():
             for entry_id, fields in read_group(self.redis, self.streams.events, protocol.WORKER_GROUP, consumer, 20, 500):
                 self.process_agent_event(entry_id, protocol.decode(fields))
                 self.redis.xack(self.streams.events, protocol.WORKER_GROUP, entry_id)
@@ -108,7 +142,7 @@ class Worker:
 
     def _housekeeping_loop(self, consumer: str) -> None:
         last_claim = 0.0
-        while not self.stopping.wait(HOUSEKEEPING_SECONDS):
+        while not self.intake_stopping.wait(HOUSEKEEPING_SECONDS):
             self._expire_deadlines()
             self._sweep_vanished_agents()
             self.retries.release_due()
@@ -186,7 +220,7 @@ class Worker:
 
     def _sweep_vanished_agents(self) -> None:
         for agent in self.agents.status()[1]:
-            for person_id in self.agents.forget(agent):
+            for person_id in self.agents.take_served(agent):
                 log.warning("meeting agent vanished", extra={"agent": agent, "person_id": person_id})
                 self.execute(c.AgentGone(origin=c.Origin(person_id=person_id), agent=agent))
 
@@ -312,6 +346,13 @@ class Worker:
         delay = backoff_seconds(attempt, self.settings.retry_base_seconds, self.settings.retry_cap_seconds)
         self.outbox.retry_head(person_id, attempt, time.time() + delay)
         return False
+
+
+def _person_of(fields: dict) -> str:
+    try:
+        return str(json.loads(fields.get("data") or "{}").get("personId", ""))
+    except ValueError:
+        return ""
 
 
 def _reply_payload(person_id: str, reply: Reply) -> dict:

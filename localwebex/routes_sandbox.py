@@ -53,15 +53,18 @@ def set_webhook_status(webhook_id):
 @bp.post("/faults")
 def add_fault():
     body = json_body()
-    status = body.get("status")
-    if not isinstance(status, int) or not 400 <= status <= 599:
-        raise bad_request("'status' must be an HTTP error status (400-599).")
+    status, delay = body.get("status"), body.get("delay")
+    if delay is not None and (not isinstance(delay, (int, float)) or not 0 < delay <= 60):
+        raise bad_request("'delay' must be a number of seconds from 0 to 60.")
+    if not (status is None and delay) and (not isinstance(status, int) or not 400 <= status <= 599):
+        raise bad_request("'status' must be an HTTP error status (400-599), unless only 'delay' is given.")
     count, seconds = body.get("count"), body.get("seconds")
     if count is None and seconds is None:
         count = 1
     fault = {"method": (optional_str(body, "method") or "*").upper(),
              "path": _api_relative(optional_str(body, "path") or "/"),
-             "status": status, "remaining": count,
+             "status": status, "delay": delay, "remaining": count,
+             "personId": optional_str(body, "personId"),
              "until": time.monotonic() + float(seconds) if seconds is not None else None,
              "retryAfter": body.get("retry_after"),
              "message": optional_str(body, "message")}

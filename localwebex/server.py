@@ -31,20 +31,22 @@ def create_app(state: State | None = None) -> Flask:
             return None  # CORS preflights carry no token
         entry = {"method": request.method, "path": request.path, "query": _query_dict(),
                  "body": request.get_json(force=True, silent=True), "actorId": None,
-                 "status": None}
+                 "status": None, "at": time.time()}
         g.log_entry = entry
         with state.lock:
             state.requests.append(entry)
-        fault = _take_fault(state)
-        if fault:
+        person = _authenticate(state)
+        g.actor = person
+        entry["actorId"] = person["id"]
+        fault = _take_fault(state, person["id"])
+        if fault and fault.get("delay"):
+            time.sleep(fault["delay"])  # a slow Webex: the request then goes on, or fails as set
+        if fault and fault["status"]:
             headers = {}
             if fault["retryAfter"] is not None:
                 headers["Retry-After"] = str(fault["retryAfter"])
             raise WebexError(fault["status"], fault["message"] or _fault_message(fault["status"]),
                              headers)
-        person = _authenticate(state)
-        g.actor = person
-        entry["actorId"] = person["id"]
         return None
 
     @app.after_request
@@ -94,15 +96,17 @@ def _authenticate(state: State) -> dict:
     return person
 
 
-def _take_fault(state: State) -> dict | None:
-    """The first configured fault matching this request, consuming one use of it."""
+def _take_fault(state: State, actor_id: str) -> dict | None:
+    """The first configured fault matching this request (and caller, when the fault names one:
+    Webex limits per token), consuming one use of it."""
     path = request.path[len(API_PREFIX):]
     now = time.monotonic()
     with state.lock:
         state.faults[:] = [f for f in state.faults
                            if f["remaining"] != 0 and (f["until"] is None or f["until"] > now)]
         for fault in state.faults:
-            if fault["method"] in ("*", request.method) and path.startswith(fault["path"]):
+            if (fault["method"] in ("*", request.method) and path.startswith(fault["path"])
+                    and fault.get("personId") in (None, actor_id)):
                 if fault["remaining"] is not None:
                     fault["remaining"] -= 1
                 return fault

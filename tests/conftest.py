@@ -15,6 +15,14 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request 
 
 
 @pytest.fixture(scope="session")
+def redis_url(redis_client) -> str:
+    """The same Redis, as a URL another process can use."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    return f"unix://{redis_client.socket_file}"
+
+
+@pytest.fixture(scope="session")
 def redis_client(tmp_path_factory):
     """The machine's Redis when REDIS_URL is set (tests touch only their own keys), else an embedded one."""
     url = os.environ.get("REDIS_URL")
@@ -44,8 +52,8 @@ def key_prefix(redis_client):
 def stack_factory(redis_client, key_prefix):
     stacks: list[Stack] = []
 
-    def make(**env) -> Stack:
-        stack = Stack.start(redis_client, key_prefix, **env)
+    def make(workers: bool = True, **env) -> Stack:
+        stack = Stack.start(redis_client, key_prefix, workers=workers, **env)
         stacks.append(stack)
         return stack
 

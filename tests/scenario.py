@@ -3,6 +3,7 @@ client would, and read its replies from the server's message feed."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import redis
 import requests
 
 from bot import runtime
-from bot.config import load_settings
+from bot.config import REPO_ROOT, load_settings
 from localwebex.server import create_app as create_webex_app
 from localwebex.state import State, seed
 from localwebex.testing import ServerHandle, serve
@@ -36,7 +37,7 @@ class Stack:
     people: dict = field(default_factory=dict)
 
     @classmethod
-    def start(cls, client: redis.Redis, prefix: str, **env) -> "Stack":
+    def start(cls, client: redis.Redis, prefix: str, workers: bool = True, **env) -> "Stack":
         state = State()
         world = seed(state)
         webex = serve(create_webex_app(state))
@@ -44,7 +45,7 @@ class Stack:
                   "WEBEX_API_URL": f"{webex.url}/v1/", "REDIS_KEY_PREFIX": prefix}
         settings = load_settings(values)
         try:
-            bot = runtime.start(settings, client=client, web_port=0)
+            bot = runtime.start(settings, client=client, web_port=0, workers=workers)
         except Exception:
             webex.stop()
             raise
@@ -57,6 +58,29 @@ class Stack:
     @property
     def settings(self):
         return self.bot.settings
+
+    def restart_workers(self) -> None:
+        if self.bot.worker is not None:
+            self.bot.worker.stop()
+        self.bot.worker = runtime.start_worker(self.bot)
+
+    def env(self, redis_url: str, **extra) -> dict:
+        """Environment for a bot process of its own (`python -m bot worker`, `dead-letters`) on this stack."""
+        values = {**os.environ, **TEST_ENV, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": self.settings.redis_key_prefix,
+                  "WEBEX_API_URL": self.settings.webex_api_url, "PYTHONPATH": str(REPO_ROOT)}
+        values.pop("WEBEX_ACCESS_TOKEN", None)
+        return {**values, **{k.upper(): str(v) for k, v in extra.items()}}
+
+    def fault(self, **fault) -> None:
+        """Make the local Webex misbehave for the bot's token (Webex limits per token)."""
+        fault.setdefault("personId", self.bot_id)
+        requests.post(f"{self.webex_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+
+    def clear_faults(self) -> None:
+        requests.delete(f"{self.webex_url}/_sandbox/faults", timeout=5).raise_for_status()
+
+    def all_requests(self) -> list[dict]:
+        return requests.get(f"{self.webex_url}/_sandbox/requests", timeout=5).json()["items"]
 
     @property
     def webex_url(self) -> str:

@@ -2,7 +2,7 @@
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: run test chat sync-webhooks clean
+.PHONY: run test bench chat sync-webhooks clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -15,6 +15,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PYTHON) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PYTHON) bench/ack_latency.py --rates 100,500,1000 --seconds 10 --appendfsync always
+	$(PYTHON) bench/drain.py --events 2000 --people 50
 
 chat: $(VENV)/.installed
 	$(PYTHON) -m bot chat

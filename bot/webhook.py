@@ -30,7 +30,9 @@ def _start_clock():
 @blueprint.after_app_request
 def _observe_ack(response):
     if request.endpoint == "webhook.receive":
-        ACK_SECONDS.observe(time.perf_counter() - request.environ.get("bot.received", time.perf_counter()))
+        seconds = time.perf_counter() - request.environ.get("bot.received", time.perf_counter())
+        ACK_SECONDS.observe(seconds)
+        response.headers["Server-Timing"] = f"ack;dur={seconds * 1000:.3f}"
     return response
 
 

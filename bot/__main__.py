@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     dead = sub.add_parser("dead-letters", help="list the dead-letter stream, or replay entries from it")
     dead.add_argument("action", choices=["list", "replay"], nargs="?", default="list")
     dead.add_argument("ids", nargs="*", help="entry ids to replay (default with replay: all)")
+    audit = sub.add_parser("audit", help="read the dial-out audit log, newest first")
+    audit.add_argument("--person", default=None, help="only this person's attempts (email)")
+    audit.add_argument("--limit", type=int, default=50)
     chat = sub.add_parser("chat", help="talk to a running sandbox bot from this terminal")
     chat.add_argument("--as", dest="person", default="alice", help="alice, bob or carol")
     chat.add_argument("--url", default="", help="the sandbox Webex server (default http://127.0.0.1:PORT+1)")
@@ -40,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         from bot.dead_letters import run_dead_letters
 
         return run_dead_letters(settings, args.action, args.ids)
+    if args.command == "audit":
+        from bot.audit import AuditLog, describe
+        from bot.redis_connection import connect
+
+        entries = AuditLog(connect(settings), settings).read(args.person, args.limit)
+        print("\n".join(describe(entry) for entry in entries) or "no dial-out attempts in the audit log")
+        return 0
     if args.command == "chat":
         from bot.terminal_chat import run_chat
 

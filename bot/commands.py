@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.card_tokens import CardClaims
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -19,6 +21,9 @@ class Origin:
     received_at: float = 0.0
     late_seconds: float = 0.0  # set by the worker when the answer is late enough to say so
     agents_available: bool = True  # set by the worker: is any meeting agent alive?
+    org_id: str = ""
+    is_admin: bool = False
+    card: CardClaims | None = None  # the pressed button's claims, when the command came from a card
 
     @property
     def in_group(self) -> bool:
@@ -82,6 +87,7 @@ class StaleDialOut(Command):
 class BadNumber(Command):
     shown: str
     problem: str
+    rule: str = "invalid"  # which rule refused it (bot/phone_numbers.py RULE_*)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +109,30 @@ class Unknown(Command):
 @dataclass(frozen=True, kw_only=True)
 class ForeignCard(Command):
     """A card pressed by someone other than the person it was made for."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaleCard(Command):
+    """A press whose token is missing, forged or expired, or that acts on another meeting or an ended call."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotAllowed(Command):
+    """Someone outside ALLOWED_ORG_IDS / ALLOWED_DOMAINS / ALLOWED_PEOPLE."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimitedDialOut(Command):
+    number: str
+    rule: str  # dialout_rate_person | dialout_rate_org
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditQuery(Command):
+    person_email: str = ""  # empty: everyone
+    entries: tuple = ()  # filled in by the worker, for admins only
 
 
 @dataclass(frozen=True, kw_only=True)

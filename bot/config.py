@@ -36,6 +36,14 @@ class Settings:
     dialout_countries: tuple[str, ...] = ("US", "CA")
     allowed_domains: tuple[str, ...] = ()
     allowed_org_ids: tuple[str, ...] = ()
+    allowed_people: tuple[str, ...] = ()  # emails
+    admins: tuple[str, ...] = ()  # emails of people who may read the audit log from chat
+    dialout_limit_person: int = 5
+    dialout_limit_org: int = 100
+    dialout_limit_window_seconds: int = 600
+    audit_retention_days: float = 90.0
+    card_signing_key: str = ""  # default: derived from WEBEX_WEBHOOK_SECRET
+    card_ttl_seconds: int = 12 * 3600
     agent_command_timeout_seconds: float = 15.0
     session_ttl_seconds: int = 8 * 3600
     dedupe_ttl_seconds: int = 24 * 3600

@@ -42,4 +42,14 @@ class CountPhoneAudio:
     outcome: str  # sent | unavailable | error | timeout | agent_gone
 
 
-Effect = SaveSession | SendToAgent | Reply | CountPhoneAudio
+@dataclass(frozen=True)
+class Audit:
+    """One line of the dial-out audit log; the worker adds who and when."""
+
+    outcome: str  # placed | refused | connected | failed
+    rule: str
+    number: str  # masked
+    meeting: str
+
+
+Effect = SaveSession | SendToAgent | Reply | CountPhoneAudio | Audit

@@ -10,12 +10,14 @@ import hashlib
 from functools import singledispatch
 
 from bot import commands as c
-from bot.effects import CountPhoneAudio, Effect, Reply, SaveSession, SendToAgent
-from bot.phone_numbers import format_international, mask
+from bot.card_tokens import CALL_ACTIONS
+from bot.effects import Audit, CountPhoneAudio, Effect, Reply, SaveSession, SendToAgent
+from bot.phone_numbers import format_international, mask, mask_text
 from bot.session import ACTIVE, CONNECTED, JOINED, LEFT, PROVISIONED, SUCCESS, TRANSFERRING, Session
 from cards import CardMessage
 from cards.dial_in import dial_in_card
 from cards.help import help_card
+from cards.markdown import escape
 from cards.notice import notice_card
 from cards.prompts import confirm_call_card, meeting_prompt, phone_prompt
 from cards.status import status_card
@@ -30,7 +32,8 @@ OPS_IN_WORDS = {"dial_in": "set up dial-in", "dial_out": "call your phone", "han
 
 def handle(command: c.Command, session: Session) -> list[Effect]:
     """The effects of one command on one session; a late answer says it is late."""
-    effects = _dispatch(command, session)
+    stale = _stale_card(command, session)
+    effects = _dispatch(stale or command, session)
     late = command.origin.late_seconds
     first_reply = next((e for e in effects if isinstance(e, Reply)), None)
     if late > 0 and first_reply is not None:
@@ -38,6 +41,20 @@ def handle(command: c.Command, session: Session) -> list[Effect]:
                      room_id=first_reply.room_id, to_person_id=first_reply.to_person_id)
         effects.insert(effects.index(first_reply), note)
     return effects
+
+
+def _stale_card(command: c.Command, session: Session) -> c.StaleCard | None:
+    """A genuine press is still judged against the current state: the meeting and call it acts on."""
+    claims = command.origin.card
+    if claims is None or isinstance(command, (c.StaleCard, c.ForeignCard)):
+        return None
+    if claims.meeting and claims.meeting != session.meeting_ref:
+        return c.StaleCard(origin=command.origin, reason="another meeting")
+    if claims.action in CALL_ACTIONS:
+        live = session.phone_active or session.pending_op in ("dial_in", "dial_out")
+        if not (claims.call and claims.call == session.call_id and live):
+            return c.StaleCard(origin=command.origin, reason="a call that has ended")
+    return None
 
 
 def _duration(seconds: float) -> str:
@@ -100,7 +117,7 @@ def _(command: c.Help, session: Session) -> list[Effect]:
 
 @_dispatch.register
 def _(command: c.Unknown, session: Session) -> list[Effect]:
-    said = command.text[:60] or "that"
+    said = escape(command.text, 60) or "that"
     message = notice_card(command.origin.person_id, "I didn't understand that",
                           f'I didn\'t understand "{said}". Did you mean "{command.suggestion}"?', ("help",))
     return reply(command.origin, message)
@@ -117,8 +134,49 @@ def _(command: c.BadMeeting, session: Session) -> list[Effect]:
 
 
 @_dispatch.register
+def _(command: c.StaleCard, session: Session) -> list[Effect]:
+    origin = command.origin
+    fresh = status_card(origin.person_id, status_facts(session), session.phone_active, session.meeting is not None)
+    return [*text(origin, f"This card is out of date (it was made for {command.reason}), so I did nothing. "
+                          "Here is a fresh one."), *reply(origin, fresh, personal=True)]
+
+
+@_dispatch.register
+def _(command: c.NotAllowed, session: Session) -> list[Effect]:
+    return text(command.origin, "Sorry, this bot is only for people in the organisations it was set up for, "
+                                "so I can't help you. Nothing was stored.")
+
+
+@_dispatch.register
+def _(command: c.AuditQuery, session: Session) -> list[Effect]:
+    origin = command.origin
+    if not origin.is_admin:
+        return text(origin, "Only administrators can read the audit log.")
+    who = f" for {escape(command.person_email)}" if command.person_email else ""
+    if not command.entries:
+        return text(origin, f"No dial-out attempts in the audit log{who}.", personal=True)
+    lines = "\n".join(f"- {escape(line, 300)}" for line in command.entries)
+    return text(origin, f"**Dial-out audit{who}** (newest first)\n{lines}", personal=True)
+
+
+@_dispatch.register
 def _(command: c.BadNumber, session: Session) -> list[Effect]:
-    return text(command.origin, f"I can't call {command.shown[:40]}: {command.problem}. No call was placed.")
+    shown = escape(command.shown, 40)
+    return [Audit("refused", command.rule, mask_text(command.shown), _meeting_words(session)),
+            *text(command.origin, f"I can't call {shown}: {command.problem}. No call was placed.")]
+
+
+@_dispatch.register
+def _(command: c.RateLimitedDialOut, session: Session) -> list[Effect]:
+    scope = "you have" if command.rule == "dialout_rate_person" else "your organisation has"
+    return [Audit("refused", command.rule, mask(command.number), _meeting_words(session)),
+            CountPhoneAudio("dial_out", "rate_limited"),
+            *text(command.origin, f"I can't place that call: {scope} reached the limit of dial-outs for now "
+                                  f"(rule: {command.rule}). No call was placed; try again later.")]
+
+
+def _meeting_words(session: Session) -> str:
+    return session.meeting.describe() if session.meeting else ""
 
 
 @_dispatch.register
@@ -135,7 +193,7 @@ def _(command: c.SetMeeting, session: Session) -> list[Effect]:
         access_code="", toll_number="", toll_label="", global_callin_url="",
         dial_in_status="", dial_in_attendee_id="", dial_in_card_sent=False,
         dial_out_status="", dial_out_attendee_id="", dial_out_reason="", awaiting="")
-    said = f"Meeting set to {command.meeting.describe()}" + (" (with its password)" if command.password else "") + "."
+    said = f"Meeting set to {escape(command.meeting.describe())}" + (" (with its password)" if command.password else "") + "."
     awaited = session.awaiting
     if not awaited:
         return [SaveSession(updated), *text(origin, said + " Say `dial in` or `call me at <number>`.")]
@@ -165,7 +223,8 @@ def _(command: c.DialIn, session: Session) -> list[Effect]:
         return _unavailable(origin, "dial_in")
     command_id = _command_id(origin, "dial_in")
     updated = _remember_person(session, origin).with_changes(
-        pending_op="dial_in", pending_command_id=command_id, dial_in_card_sent=False, hangup="")
+        pending_op="dial_in", pending_command_id=command_id, dial_in_card_sent=False, hangup="",
+        call_id=session.call_id if session.phone_active else command_id)
     return [SaveSession(updated), _agent_command(updated, command_id, None), CountPhoneAudio("dial_in", "sent")]
 
 
@@ -178,22 +237,26 @@ def _(command: c.DialOut, session: Session) -> list[Effect]:
     if session.pending_op:
         return text(origin, _pending_words(session))
     if session.dial_out_active:
-        return text(origin, f"I'm already calling {format_international(session.dial_out_number)} "
-                            f"({session.dial_out_status.lower()}). Say `hang up` first to call another number.",
-                    personal=True)
+        refused = [Audit("refused", "one_active_dial_out", mask(command.number), _meeting_words(session))] \
+            if command.number else []
+        return [*refused, *text(origin, f"I'm already calling {format_international(session.dial_out_number)} "
+                                        f"({session.dial_out_status.lower()}). Say `hang up` first to call another "
+                                        "number.", personal=True)]
     if command.number is None:
         return reply(origin, phone_prompt(origin.person_id, session.last_number, session.meeting.describe()),
                      personal=True)
     if not origin.agents_available:
-        return _unavailable(origin, "dial_out")
+        return [Audit("refused", "agent_unavailable", mask(command.number), _meeting_words(session)),
+                *_unavailable(origin, "dial_out")]
     command_id = _command_id(origin, "dial_out")
     updated = _remember_person(session, origin).with_changes(
         pending_op="dial_out", pending_command_id=command_id, pending_number=command.number,
-        last_number=command.number, hangup="")
+        last_number=command.number, hangup="", call_id=session.call_id if session.phone_active else command_id)
     calling = (f"Calling {format_international(command.number)} to join meeting {session.meeting.describe()}. "
                "Answer your phone when it rings.")
     return [SaveSession(updated), _agent_command(updated, command_id, command.number),
-            CountPhoneAudio("dial_out", "sent"), *text(origin, calling, personal=True)]
+            CountPhoneAudio("dial_out", "sent"), Audit("placed", "", mask(command.number), _meeting_words(session)),
+            *text(origin, calling, personal=True)]
 
 
 @_dispatch.register
@@ -201,7 +264,9 @@ def _(command: c.StaleDialOut, session: Session) -> list[Effect]:
     origin = command.origin
     message = confirm_call_card(origin.person_id, format_international(command.number), command.number,
                                 _duration(command.waited_seconds))
-    return [CountPhoneAudio("dial_out", "too_late"), *reply(origin, message, personal=True)]
+    return [CountPhoneAudio("dial_out", "too_late"),
+            Audit("refused", "too_late", mask(command.number), _meeting_words(session)),
+            *reply(origin, message, personal=True)]
 
 
 def _unavailable(origin: c.Origin, op: str) -> list[Effect]:
@@ -294,7 +359,7 @@ def _(command: c.AgentTimeout, session: Session) -> list[Effect]:
     if session.pending_command_id != command.command_id:
         return []  # answered in time
     op = OPS_IN_WORDS.get(session.pending_op, "do that")
-    updated = session.with_changes(pending_op="", pending_command_id="", pending_number="", hangup="")
+    updated = _settled(session.with_changes(pending_op="", pending_command_id="", pending_number="", hangup=""))
     return [SaveSession(updated), CountPhoneAudio(session.pending_op, "timeout"),
             *text(command.origin, f"The meeting service didn't answer in time, so I couldn't {op}. "
                                   "Nothing was changed; please try again.")]
@@ -311,11 +376,18 @@ def _(command: c.AgentEvent, session: Session) -> list[Effect]:
         return _phone_audio_update(command, session, event, answered)
     if kind == "error" and answered:
         op = OPS_IN_WORDS.get(session.pending_op, "do that")
-        updated = session.with_changes(pending_op="", pending_command_id="", pending_number="", hangup="")
-        reason = str(event.get("reason") or "the meeting refused")[:300]
+        updated = _settled(session.with_changes(pending_op="", pending_command_id="", pending_number="", hangup=""))
+        reason = escape(str(event.get("reason") or "the meeting refused"), 300)
         return [SaveSession(updated), CountPhoneAudio(session.pending_op, "error"),
                 *text(command.origin, f"I couldn't {op}: {reason}.")]
     return []  # an answer to a command that is no longer pending
+
+
+def _settled(session: Session) -> Session:
+    """A call ends when no device is left and nothing is pending: its cards stop acting on it."""
+    if session.phone_active or session.pending_op:
+        return session
+    return session.with_changes(call_id="")
 
 
 def _meeting_info(command: c.AgentEvent, session: Session, event: dict, answered: bool) -> list[Effect]:
@@ -343,6 +415,7 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
     if answered:
         updated = updated.with_changes(pending_op="", pending_command_id="")
     messages: list[CardMessage] = []
+    audits: list[Effect] = []
     owner = session.person_id
 
     new_in = str(dial_in.get("status") or "")
@@ -360,18 +433,21 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
 
     new_out = str(dial_out.get("status") or "")
     if new_out and new_out != session.dial_out_status:
-        reason = str(dial_out.get("reason") or "") if new_out == LEFT else ""
+        reason = escape(str(dial_out.get("reason") or ""), 60) if new_out == LEFT else ""
         number = updated.pending_number or updated.dial_out_number
         updated = updated.with_changes(dial_out_status=new_out, dial_out_reason=reason, dial_out_number=number,
                                        dial_out_attendee_id=str(dial_out.get("attendeeId") or updated.dial_out_attendee_id))
         if answered:
             updated = updated.with_changes(pending_number="")
         if new_out == CONNECTED:
+            audits.append(Audit("connected", "", mask(number), _meeting_words(updated)))
             messages.append(notice_card(owner, "Your phone is connected",
                                         f"{format_international(number)} is joining meeting "
                                         f"{updated.meeting.describe() if updated.meeting else ''}. {MUTE_REMINDER}",
                                         ("hang_up", "computer_audio", "status")))
-        elif new_out == LEFT and updated.hangup != "sent":
+        elif new_out == LEFT and reason and reason.upper() != "NORMAL":
+            audits.append(Audit("failed", reason, mask(number), _meeting_words(updated)))
+        if new_out == LEFT and updated.hangup != "sent":
             words = f"The call to {format_international(number)} " + (
                 f"failed ({reason})." if reason and reason.upper() != "NORMAL" else "ended.")
             messages.append(notice_card(owner, "Your phone call ended", words, ("dial_out", "dial_in", "status")))
@@ -381,7 +457,7 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
         title = "You're back on computer audio" if updated.hangup_to_computer else "Your phone is disconnected"
         messages.append(notice_card(owner, title, UNMUTE_REMINDER, ("dial_in", "dial_out", "status")))
         updated = updated.with_changes(hangup="", hangup_to_computer=False)
-    effects: list[Effect] = [SaveSession(updated), *agent_commands]
+    effects: list[Effect] = [SaveSession(_settled(updated)), *agent_commands, *audits]
     for message in messages:
         effects += reply(command.origin, message)
     return effects
@@ -404,7 +480,7 @@ def _(command: c.AgentGone, session: Session) -> list[Effect]:
     left = {"dial_in_status": LEFT if session.dial_in_active else session.dial_in_status,
             "dial_out_status": LEFT if session.dial_out_active else session.dial_out_status}
     updated = session.with_changes(**left, dial_out_reason="AGENT_LOST" if session.dial_out_active else "",
-                                   pending_op="", pending_command_id="", pending_number="", hangup="")
+                                   pending_op="", pending_command_id="", pending_number="", hangup="", call_id="")
     message = notice_card(session.person_id, "Your phone audio dropped",
                           "The meeting service stopped, so your phone is no longer your meeting audio. "
                           f"{UNMUTE_REMINDER} You can reconnect your phone when you like.",

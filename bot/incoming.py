@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass
 
 from bot import commands as c
+from bot.access import is_admin, is_allowed
+from bot.config import Settings
 from bot.directory import Directory
 from bot.parse import ParseRules, parse_card, parse_text, strip_mention
 from bot.webex_client import WebexClient
@@ -34,11 +36,12 @@ def is_bot(person_id: str, email: str, bot: BotIdentity) -> bool:
 
 
 class Incoming:
-    def __init__(self, webex: WebexClient, directory: Directory, bot: BotIdentity, rules: ParseRules):
+    def __init__(self, webex: WebexClient, directory: Directory, bot: BotIdentity, settings: Settings):
         self.webex = webex
         self.directory = directory
         self.bot = bot
-        self.rules = rules
+        self.settings = settings
+        self.rules = ParseRules(settings.default_region, settings.dialout_countries)
 
     def command(self, fields: dict) -> c.Command | None:
         data = json.loads(fields.get("data") or "{}")
@@ -57,7 +60,8 @@ class Incoming:
         emails = person.get("emails") or [""]
         return c.Origin(person_id=person["id"], person_email=emails[0], display_name=person.get("displayName", ""),
                         room_id=room_id, room_type=room_type, event_key=fields.get("key", ""),
-                        received_at=float(fields.get("received_at") or 0))
+                        received_at=float(fields.get("received_at") or 0), org_id=person.get("orgId", ""),
+                        is_admin=is_admin(person, self.settings))
 
     def _message(self, data: dict, fields: dict) -> c.Command | None:
         message = self.webex.message(data["id"])
@@ -69,6 +73,8 @@ class Incoming:
         if room_type == "group":
             text = strip_mention(text, message.get("html"), self.bot.person_id, self.bot.names)
         origin = self._origin(person, message["roomId"], room_type, fields)
+        if not is_allowed(person, self.settings):
+            return c.NotAllowed(origin=origin)
         return parse_text(text, origin, self.rules)
 
     def _card_press(self, data: dict, fields: dict) -> c.Command | None:
@@ -78,4 +84,6 @@ class Incoming:
             return None
         room = self.directory.room(action["roomId"])
         origin = self._origin(person, action["roomId"], room.get("type", "direct"), fields)
+        if not is_allowed(person, self.settings):
+            return c.NotAllowed(origin=origin)
         return parse_card(action.get("inputs") or {}, origin, self.rules)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import commands as c
+from bot.card_tokens import verify
 
 PHONE_AUDIO_COMMANDS = (c.DialIn, c.DialOut, c.HangUp, c.SetMeeting)
 
@@ -32,3 +33,15 @@ def mark_agents(command: c.Command, agents_alive: bool) -> c.Command:
 
 def needs_agent_status(command: c.Command) -> bool:
     return isinstance(command, PHONE_AUDIO_COMMANDS)
+
+
+def verify_card(command: c.Command, key: bytes, now: float) -> c.Command:
+    """A press must carry a genuine, unexpired token made for this presser."""
+    claims = command.origin.card
+    if claims is None or isinstance(command, c.ForeignCard):
+        return command
+    problem = verify(key, command.origin.person_id, claims, now)
+    if problem is None:
+        return command
+    reason = "a moment that has passed" if problem == "expired" else "someone or something else"
+    return c.StaleCard(origin=command.origin, reason=reason)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from bot import commands as c
+from bot.card_tokens import claims_from
 from bot.phone_numbers import find_number, parse_number
 
 MAX_TEXT = 1000  # longer input is not a command anyone types
@@ -33,6 +34,7 @@ for name, phrases in {
                        "go back to computer audio", "use computer", "use my computer", "computer", "app audio",
                        "use app audio"],
     "status": ["status", "state", "what's my status", "whats my status", "where am i", "show status"],
+    "audit": ["audit", "audit log", "show audit"],
 }.items():
     for phrase in phrases:
         PHRASES[tuple(phrase.split())] = name
@@ -40,8 +42,8 @@ _LONGEST_PHRASE = max(len(p) for p in PHRASES)
 _VOCABULARY = {" ".join(p): n for p, n in PHRASES.items() if len(" ".join(p)) > 2}
 SUGGESTION = {"help": "help", "meeting": "meeting 2551 234 567", "dial_in": "dial in",
               "dial_out": "call me at 408 555 0100", "hang_up": "hang up", "computer_audio": "computer audio",
-              "status": "status"}
-TAKES_ARGUMENT = frozenset({"meeting", "dial_out"})
+              "status": "status", "audit": "audit"}
+TAKES_ARGUMENT = frozenset({"meeting", "dial_out", "audit"})
 PASSWORD_WORDS = frozenset({"password", "pw", "pwd", "passcode", "pass"})
 
 
@@ -79,6 +81,8 @@ def _build(name: str, rest: str, origin: c.Origin, rules: ParseRules) -> c.Comma
         return _meeting(rest, origin)
     if name in ("hang_up", "computer_audio"):
         return c.HangUp(origin=origin, back_to_computer=name == "computer_audio")
+    if name == "audit":
+        return _audit(rest, origin)
     return {"help": c.Help, "dial_in": c.DialIn, "status": c.Status}[name](origin=origin)
 
 
@@ -87,8 +91,17 @@ def _dial_out(rest: str, origin: c.Origin, rules: ParseRules) -> c.Command:
     if check is None:
         return c.DialOut(origin=origin, number=None)
     if check.problem:
-        return c.BadNumber(origin=origin, shown=_meaningful(check.shown), problem=check.problem)
+        return c.BadNumber(origin=origin, shown=_meaningful(check.shown), problem=check.problem, rule=check.rule)
     return c.DialOut(origin=origin, number=check.e164)
+
+
+def _audit(rest: str, origin: c.Origin) -> c.Command:
+    who = rest.strip().strip("<>")
+    if not who:
+        return c.AuditQuery(origin=origin)
+    if " " in who or "@" not in who.strip("@"):
+        return c.Unknown(origin=origin, text=f"audit {rest}", suggestion="audit alice@example.com")
+    return c.AuditQuery(origin=origin, person_email=who.lower())
 
 
 def _meaningful(text: str) -> str:
@@ -158,6 +171,7 @@ def parse_card(inputs: dict, origin: c.Origin, rules: ParseRules) -> c.Command:
     owner = inputs.get("owner")
     if owner and owner != origin.person_id:
         return c.ForeignCard(origin=origin)
+    origin = replace(origin, card=claims_from(inputs))
     action = inputs.get("action")
     if action not in CARD_ACTIONS:
         return c.Unknown(origin=origin, text=str(action)[:80])
@@ -169,7 +183,7 @@ def parse_card(inputs: dict, origin: c.Origin, rules: ParseRules) -> c.Command:
             return c.DialOut(origin=origin, number=None)
         check = parse_number(typed, rules.default_region, rules.dialout_countries)
         if check.problem:
-            return c.BadNumber(origin=origin, shown=check.shown, problem=check.problem)
+            return c.BadNumber(origin=origin, shown=check.shown, problem=check.problem, rule=check.rule)
         return c.DialOut(origin=origin, number=check.e164)
     return _build(action, "", origin, rules)
 

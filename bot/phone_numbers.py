@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
 _PARSE_ERRORS = {
     NumberParseException.INVALID_COUNTRY_CODE: "its country code isn't one I know",
@@ -21,13 +21,35 @@ _POSSIBILITY_ERRORS = {
 }
 
 
+# Number types a bot must never call: they cost money or reach the wrong kind of line.
+FORBIDDEN_TYPES = {
+    PhoneNumberType.PREMIUM_RATE: "premium-rate numbers",
+    PhoneNumberType.SHARED_COST: "shared-cost numbers",
+    PhoneNumberType.UAN: "universal access numbers",
+    PhoneNumberType.PERSONAL_NUMBER: "personal (forwarding) numbers",
+    PhoneNumberType.PAGER: "pagers",
+    PhoneNumberType.VOICEMAIL: "voicemail numbers",
+}
+
+# Rules, named in replies and in the audit log.
+RULE_UNREADABLE = "unreadable"
+RULE_INVALID = "invalid"
+RULE_EXTENSION = "extension"
+RULE_COUNTRY = "country_not_allowed"
+RULE_TYPE = "number_type"
+RULE_EMERGENCY = "emergency"
+RULE_SHORT_CODE = "short_code"
+
+
 @dataclass(frozen=True)
 class NumberCheck:
-    """A dial-out number: `e164` when it may be called, otherwise `problem` says why not."""
+    """A dial-out number: `e164` when it may be called, otherwise `problem` says why not and
+    `rule` names the rule that refused it."""
 
     e164: str | None = None
     problem: str | None = None
     shown: str = ""
+    rule: str = ""
 
 
 def find_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck | None:
@@ -35,33 +57,71 @@ def find_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> Num
     if not any(ch.isdigit() for ch in text):
         return None
     match = next(iter(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)), None)
+    candidate = match.raw_string if match else text
+    refused = _emergency_or_short(candidate, region, allowed_regions)
+    if refused:
+        return refused
     if match is None:
-        return NumberCheck(problem=_why_unreadable(text, region), shown=text.strip())
+        return NumberCheck(problem=_why_unreadable(text, region), shown=text.strip(), rule=RULE_UNREADABLE)
     return check_number(match.number, allowed_regions, shown=match.raw_string)
 
 
 def parse_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck:
     """A number typed on its own (a card input)."""
+    refused = _emergency_or_short(text, region, allowed_regions)
+    if refused:
+        return refused
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        return NumberCheck(problem=_PARSE_ERRORS.get(exc.error_type, "I can't read it"), shown=text.strip())
+        return NumberCheck(problem=_PARSE_ERRORS.get(exc.error_type, "I can't read it"), shown=text.strip(),
+                           rule=RULE_UNREADABLE)
     return check_number(number, allowed_regions, shown=text.strip())
+
+
+def _emergency_or_short(text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck | None:
+    """Emergency numbers and short codes, however they are written (9-1-1, +1 911, 112 ...)."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits or len(digits) > 8:
+        return None
+    candidates = {digits}
+    if "+" in text:
+        for length in (1, 2, 3):  # +1 911, +44 999, +351 112: the rest after a country code
+            if phonenumbers.region_code_for_country_code(int(digits[:length])) != "ZZ":
+                candidates.add(digits[length:])
+    shown = text.strip()
+    for candidate in filter(None, candidates):
+        if any(phonenumbers.is_emergency_number(candidate, r) for r in phonenumbers.SUPPORTED_SHORT_REGIONS):
+            return NumberCheck(problem="emergency numbers are never called by this bot; dial them yourself",
+                               shown=shown, rule=RULE_EMERGENCY)
+    for candidate in filter(None, candidates):
+        for short_region in {region, *allowed_regions}:
+            try:
+                short = phonenumbers.parse(candidate, short_region)
+            except NumberParseException:
+                continue
+            if phonenumbers.is_valid_short_number_for_region(short, short_region):
+                return NumberCheck(problem="short codes are never called", shown=shown, rule=RULE_SHORT_CODE)
+    return None
 
 
 def check_number(number: phonenumbers.PhoneNumber, allowed_regions: tuple[str, ...], shown: str = "") -> NumberCheck:
     shown = shown or format_international(number)
     possibility = phonenumbers.is_possible_number_with_reason(number)
     if possibility in _POSSIBILITY_ERRORS:
-        return NumberCheck(problem=_POSSIBILITY_ERRORS[possibility], shown=shown)
+        return NumberCheck(problem=_POSSIBILITY_ERRORS[possibility], shown=shown, rule=RULE_INVALID)
     if not phonenumbers.is_valid_number(number):
-        return NumberCheck(problem="it isn't a valid phone number", shown=shown)
+        return NumberCheck(problem="it isn't a valid phone number", shown=shown, rule=RULE_INVALID)
     if number.extension:
-        return NumberCheck(problem="I can't dial extensions; give the direct number", shown=shown)
+        return NumberCheck(problem="I can't dial extensions; give the direct number", shown=shown, rule=RULE_EXTENSION)
     region = phonenumbers.region_code_for_number(number)
     if region not in allowed_regions:
         allowed = ", ".join(allowed_regions) or "none"
-        return NumberCheck(problem=f"calls to {region or 'that country'} aren't allowed (allowed: {allowed})", shown=shown)
+        return NumberCheck(problem=f"calls to {region or 'that country'} aren't allowed (allowed: {allowed})",
+                           shown=shown, rule=RULE_COUNTRY)
+    kind = phonenumbers.number_type(number)
+    if kind in FORBIDDEN_TYPES:
+        return NumberCheck(problem=f"{FORBIDDEN_TYPES[kind]} are never called", shown=shown, rule=RULE_TYPE)
     return NumberCheck(e164=phonenumbers.format_number(number, PhoneNumberFormat.E164), shown=shown)
 
 
@@ -89,3 +149,10 @@ def mask(e164: str | None) -> str:
         return "•••"
     national = str(number.national_number)
     return f"+{number.country_code} {'•' * max(len(national) - 2, 1)}{national[-2:]}"
+
+
+def mask_text(text: str) -> str:
+    """Any typed text with all but its last two digits hidden: for numbers that did not parse."""
+    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
+    hidden = set(digits[:-2])
+    return "".join("•" if i in hidden else ch for i, ch in enumerate(text))[:40]

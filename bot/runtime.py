@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.directory import Directory
 from bot.incoming import BotIdentity, Incoming
-from bot.parse import ParseRules
+from bot.card_tokens import signing_key
 from bot.rate_limits import EndpointPauses
 from bot.redis_connection import connect
 from bot.self_heal import WebhookHealer
@@ -65,8 +65,9 @@ def webhook_secret_for(settings: Settings) -> str:
     if settings.webex_webhook_secret:
         return settings.webex_webhook_secret
     if not settings.sandbox:
-        raise SystemExit("WEBEX_WEBHOOK_SECRET is required with a real WEBEX_ACCESS_TOKEN: "
-                         "without it anyone could post forged events to the bot.")
+        raise SystemExit("Refusing to start: WEBEX_ACCESS_TOKEN is set but WEBEX_WEBHOOK_SECRET is not. "
+                         "Without a secret anyone could post forged events to the bot and make it place calls. "
+                         "Set WEBEX_WEBHOOK_SECRET to a long random string, then run `python -m bot webhooks sync`.")
     return secrets.token_urlsafe(24)  # sandbox only: a fresh secret each run
 
 
@@ -78,9 +79,9 @@ def webex_for(settings: Settings, client: redis.Redis | None = None) -> WebexCli
 def start_worker(runtime: Runtime) -> Worker:
     settings = runtime.settings
     directory = Directory(runtime.redis, settings, runtime.webex.person, runtime.webex.room)
-    rules = ParseRules(settings.default_region, settings.dialout_countries)
-    incoming = Incoming(runtime.webex, directory, runtime.bot, rules)
-    return Worker(settings, runtime.redis, runtime.webex, incoming).start()
+    incoming = Incoming(runtime.webex, directory, runtime.bot, settings)
+    card_key = signing_key(settings.card_signing_key, runtime.webhook_secret)
+    return Worker(settings, runtime.redis, runtime.webex, incoming, card_key).start()
 
 
 def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: bool = True,

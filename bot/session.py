@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
+from bot.card_tokens import meeting_ref
 from bot.commands import Meeting
 
 # Phone-audio states, as the Web Meetings SDK's PSTN_STATUS names them.
@@ -46,7 +47,7 @@ class Session:
     awaiting: str = ""  # a command waiting for a meeting to be named ("dial_in", "dial_out:+1...")
     agent_seq: int = 0  # last phone_audio_update applied; older or repeated ones are ignored
     agent: str = ""  # the meeting agent holding this person's phone audio
-    card_message_id: str = ""
+    call_id: str = ""  # this phone-audio call, from first provisioning until every device has LEFT
     version: int = 0
 
     @property
@@ -64,6 +65,10 @@ class Session:
     @property
     def phone_active(self) -> bool:
         return self.dial_in_active or self.dial_out_active
+
+    @property
+    def meeting_ref(self) -> str:
+        return meeting_ref(self.meeting_kind, self.meeting_value)
 
     @property
     def mode(self) -> str:

@@ -11,6 +11,7 @@ Each loop runs in its own thread; any number of worker processes share one Redis
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -25,14 +26,17 @@ from bot import agent_protocol as protocol
 from bot import commands as c
 from bot.agents import AgentRegistry
 from bot.config import Settings
-from bot.effects import CountPhoneAudio, Reply, SaveSession, SendToAgent
+from bot.audit import AuditLog, describe
+from bot.card_tokens import sign_card
+from bot.dialout_limits import DialOutLimits
+from bot.effects import Audit, CountPhoneAudio, Reply, SaveSession, SendToAgent
 from bot.handlers import handle
 from bot.inbox import GROUP as INBOX_GROUP
 from bot.inbox import Inbox, ensure_group, read_group
 from bot.incoming import Incoming
 from bot.loops import start_thread
 from bot.metrics import DEAD_LETTERS, PHONE_AUDIO, PROCESSING_SECONDS, REPLIES, RETRIES
-from bot.middleware import mark_age, mark_agents, needs_agent_status
+from bot.middleware import mark_age, mark_agents, needs_agent_status, verify_card
 from bot.outbox import Outbox
 from bot.phone_numbers import mask
 from bot.rate_limits import EndpointPauses
@@ -51,8 +55,12 @@ FLUSH_SECONDS = 10.0  # on stop, how long senders may keep posting what is due
 
 
 class Worker:
-    def __init__(self, settings: Settings, client: redis.Redis, webex: WebexClient, incoming: Incoming):
+    def __init__(self, settings: Settings, client: redis.Redis, webex: WebexClient, incoming: Incoming,
+                 card_key: bytes):
         self.settings = settings
+        self.card_key = card_key
+        self.audit = AuditLog(client, settings)
+        self.dialout_limits = DialOutLimits(client, settings)
         self.redis = client
         self.webex = webex
         self.incoming = incoming
@@ -242,10 +250,7 @@ class Worker:
     # One command -------------------------------------------------------------------
     def execute(self, command: c.Command, done_key: str | None = None) -> None:
         """Run the handler against the current session until its effects commit in one transaction."""
-        command = mark_age(command, time.time(), self.settings.late_reply_seconds,
-                           self.settings.dialout_max_age_seconds)
-        if needs_agent_status(command):
-            command = mark_agents(command, self.agents.any_alive())
+        command = self.prepare(command)
         person_id = command.origin.person_id
         for _ in range(MAX_CONFLICT_RETRIES):
             before = self.sessions.load(person_id)
@@ -253,7 +258,8 @@ class Worker:
             saves = [e.session for e in effects if isinstance(e, SaveSession)]
             after = saves[-1] if saves else None
             try:
-                self.sessions.commit(before, after, also=functools.partial(self._store_effects, before, after, effects),
+                self.sessions.commit(before, after,
+                                     also=functools.partial(self._store_effects, command.origin, before, after, effects),
                                      done_key=done_key)
                 break
             except Conflict:
@@ -267,17 +273,50 @@ class Worker:
         if any(isinstance(effect, Reply) for effect in effects):
             self.replies_waiting.set()
 
-    def _store_effects(self, before: Session, after: Session | None, effects: list, pipe) -> None:
+    def prepare(self, command: c.Command) -> c.Command:
+        """The middleware chain: facts the pure handler needs, looked up here."""
+        now = time.time()
+        command = mark_age(command, now, self.settings.late_reply_seconds, self.settings.dialout_max_age_seconds)
+        command = verify_card(command, self.card_key, now)
+        if needs_agent_status(command):
+            command = mark_agents(command, self.agents.any_alive())
+        if isinstance(command, c.DialOut) and command.number and command.origin.agents_available:
+            rule = self.dialout_limits.take(command.origin.person_id, command.origin.org_id, command.origin.event_key)
+            if rule:
+                command = c.RateLimitedDialOut(origin=command.origin, number=command.number, rule=rule)
+        if isinstance(command, c.AuditQuery) and command.origin.is_admin:
+            entries = self.audit.read(command.person_email or None, limit=20)
+            command = dataclasses.replace(command, entries=tuple(describe(entry) for entry in entries))
+        return command
+
+    def _store_effects(self, origin: c.Origin, before: Session, after: Session | None, effects: list, pipe) -> None:
         """Queued inside the session's transaction."""
+        current = after or before
         for effect in effects:
             if isinstance(effect, SendToAgent):
                 self._queue_agent_command(pipe, effect)
-        self.outbox.queue(pipe, before.person_id, [effect for effect in effects if isinstance(effect, Reply)])
+            elif isinstance(effect, Audit):
+                self.audit.append(pipe, {"person_id": current.person_id,
+                                         "person_email": origin.person_email or current.person_email,
+                                         "org_id": origin.org_id, "outcome": effect.outcome, "rule": effect.rule,
+                                         "number": effect.number, "meeting": effect.meeting,
+                                         "event": origin.event_key})
+        replies = [self._signed(effect, current) for effect in effects if isinstance(effect, Reply)]
+        self.outbox.queue(pipe, before.person_id, replies)
         if after is not None and after.agent:
             if after.phone_active or after.pending_op:
                 self.agents.serving(pipe, after.agent, after.person_id)
             else:
                 self.agents.release(pipe, after.agent, after.person_id)
+
+    def _signed(self, reply: Reply, session: Session) -> Reply:
+        """Every button gets a token for what it acts on now: this meeting, this call."""
+        if not reply.message.card:
+            return reply
+        expires = int(time.time() + self.settings.card_ttl_seconds)
+        card = sign_card(reply.message.card, self.card_key, session.person_id, session.meeting_ref, session.call_id,
+                         expires)
+        return dataclasses.replace(reply, message=dataclasses.replace(reply.message, card=card))
 
     def _queue_agent_command(self, pipe, command: SendToAgent) -> None:
         deadline = time.time() + self.settings.agent_command_timeout_seconds

@@ -52,8 +52,8 @@ def key_prefix(redis_client):
 def stack_factory(redis_client, key_prefix):
     stacks: list[Stack] = []
 
-    def make(workers: bool = True, **env) -> Stack:
-        stack = Stack.start(redis_client, key_prefix, workers=workers, **env)
+    def make(workers: bool = True, configure=None, **env) -> Stack:
+        stack = Stack.start(redis_client, key_prefix, workers=workers, configure=configure, **env)
         stacks.append(stack)
         return stack
 

@@ -37,10 +37,12 @@ class Stack:
     people: dict = field(default_factory=dict)
 
     @classmethod
-    def start(cls, client: redis.Redis, prefix: str, workers: bool = True, **env) -> "Stack":
+    def start(cls, client: redis.Redis, prefix: str, workers: bool = True, configure=None, **env) -> "Stack":
+        """`configure(world)` may return more settings that depend on the seeded world (org ids...)."""
         state = State()
         world = seed(state)
         webex = serve(create_webex_app(state))
+        env = {**env, **(configure(world) if configure else {})}
         values = {**TEST_ENV, **{k.upper(): str(v) for k, v in env.items()},
                   "WEBEX_API_URL": f"{webex.url}/v1/", "REDIS_KEY_PREFIX": prefix}
         settings = load_settings(values)

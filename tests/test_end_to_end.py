@@ -138,7 +138,9 @@ def test_dial_out_without_a_number_asks_with_the_last_one_filled_in(stack):
 
 
 @pytest.mark.parametrize("typed,why", [
-    ("call me at 123", "too short"),
+    ("call me at 408 555 01", "too short"),
+    ("call me at 911", "emergency numbers are never called"),
+    ("call me at +1 900 555 0100", "premium-rate numbers are never called"),
     ("call me at +44 20 7946 0958", "GB aren't allowed"),
     ("call me at 555-0100", "isn't a valid phone number"),
 ])

@@ -73,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             from bot.terminal_chat import run_chat
 
             print("Sandbox mode: no WEBEX_ACCESS_TOKEN, so this talks to the local Webex server "
-                  f"at {running.sandbox.url}. Phones are simulated.", flush=True)
-            run_chat(running.sandbox.url, "alice")
+                  f"at {running.sandbox.url}. Phones are simulated.\n"
+                  f"Open http://localhost:{running.web.port}/ for the browser sandbox, or chat here.", flush=True)
+            run_chat(running.sandbox.url, "alice", bot_url=f"http://127.0.0.1:{running.web.port}")
         else:
             stop.wait()
     except KeyboardInterrupt:

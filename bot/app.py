@@ -16,12 +16,14 @@ from bot.retries import Retries
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def create_app(settings: Settings, client: redis.Redis, webhook_secret: str) -> Flask:
+def create_app(settings: Settings, client: redis.Redis, webhook_secret: str, extra_blueprints=()) -> Flask:
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WEBHOOK_SECRET=webhook_secret, SETTINGS=settings)
     inbox, agents = Inbox(client, settings), AgentRegistry(client, settings)
     app.extensions["inbox"] = inbox
     app.register_blueprint(webhook.blueprint)
+    for blueprint in extra_blueprints:
+        app.register_blueprint(blueprint)
     state = SharedState(client, inbox, agents, Outbox(client, settings), Retries(client, settings))
     _register_collector(state)
 

@@ -26,6 +26,7 @@ class Settings:
     data_dir: Path = REPO_ROOT / "var"
     meeting_backend: str = "simulator"
     simulator_answer_seconds: float = 2.0
+    simulator_answer_mode: str = ""  # auto | manual; empty: manual in the browser sandbox, else auto
     simulator_fail_numbers: tuple[str, ...] = ()
     simulator_toll_number: str = "+1-415-555-0199"
     simulator_toll_label: str = "US Toll"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import redis
 
-from bot import webhook_registration
+from bot import sandbox_web, webhook_registration
 from bot.app import create_app
 from bot.config import Settings
 from bot.directory import Directory
@@ -89,6 +89,8 @@ def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: 
     sandbox = sandbox_state = None
     if settings.sandbox and settings.webex_api_url == Settings.webex_api_url:
         settings, sandbox, sandbox_state = start_sandbox_webex(settings)
+        if web and not settings.simulator_answer_mode:
+            settings = replace(settings, simulator_answer_mode="manual")  # people answer in the browser
     runtime = Runtime(settings=settings, redis=client or connect(settings), webhook_secret=webhook_secret_for(settings),
                       sandbox=sandbox, sandbox_state=sandbox_state)
     try:
@@ -101,7 +103,8 @@ def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: 
             runtime.worker = start_worker(runtime)
         public_url = settings.public_url
         if web:
-            app = create_app(settings, runtime.redis, runtime.webhook_secret)
+            pages = [sandbox_web.create_blueprint(runtime)] if sandbox is not None else []
+            app = create_app(settings, runtime.redis, runtime.webhook_secret, extra_blueprints=pages)
             runtime.web = serve(app, host="0.0.0.0" if web_port is None else "127.0.0.1",
                                 port=settings.port if web_port is None else web_port)
             if settings.sandbox:

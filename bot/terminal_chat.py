@@ -15,6 +15,8 @@ HELP = """Type a message to the bot, or:
   /group        talk in the group space "Acme team" (the bot is @mentioned for you)
   /direct       talk in your direct space with the bot
   /as NAME      become alice, bob or carol
+  /answer       answer your ringing (simulated) phone      /decline   decline it
+  /phone        what your simulated phone is doing
   /help         this text        /quit   leave"""
 
 
@@ -91,8 +93,9 @@ def _render_actions(actions: list, inputs: list[dict], rendered: RenderedCard) -
 
 
 class Chat:
-    def __init__(self, base_url: str, person: str):
+    def __init__(self, base_url: str, person: str, bot_url: str = ""):
         self.base = base_url.rstrip("/")
+        self.bot_url = bot_url.rstrip("/")
         self.world = requests.get(f"{self.base}/_sandbox/world", timeout=5).json()
         self.lock = threading.Lock()
         self.buttons: list[Button] = []
@@ -130,6 +133,16 @@ class Chat:
             values[element["id"]] = typed or default
         self._post("attachment/actions", {"type": "submit", "messageId": message_id, "inputs": {**values, **button.data}})
 
+    def phone(self, action: str = "") -> None:
+        """The person's simulated phone, through the bot's sandbox API."""
+        if not self.bot_url:
+            print("(no simulated phone here: the bot answers calls by itself)")
+            return
+        url = f"{self.bot_url}/sandbox/api/phone/{self.me['id']}" + (f"/{action}" if action else "")
+        response = requests.post(url, timeout=5) if action else requests.get(url, timeout=5)
+        state = response.json()
+        print(f"(phone: {state.get('error') or state.get('state')})")
+
     def _post(self, path: str, body: dict) -> None:
         response = requests.post(f"{self.base}/v1/{path}", json=body, timeout=10,
                                  headers={"Authorization": f"Bearer {self.token}"})
@@ -166,8 +179,8 @@ class Chat:
         print("> ", end="", flush=True)
 
 
-def run_chat(base_url: str, person: str = "alice") -> int:
-    chat = Chat(base_url, person)
+def run_chat(base_url: str, person: str = "alice", bot_url: str = "") -> int:
+    chat = Chat(base_url, person, bot_url)
     stop = threading.Event()
     threading.Thread(target=chat.follow, args=(stop,), daemon=True).start()
     print(f"You are {chat.me['displayName']}, in your direct space with the bot. Try: help\n{HELP}")
@@ -189,6 +202,10 @@ def run_chat(base_url: str, person: str = "alice") -> int:
             elif line.startswith("/as "):
                 chat.become(line[4:].strip().lower())
                 print(f"You are now {chat.me['displayName']}.")
+            elif line in ("/answer", "/decline"):
+                chat.phone(line[1:])
+            elif line == "/phone":
+                chat.phone()
             elif line.startswith("/press"):
                 arg = line[6:].strip()
                 chat.press(int(arg) if arg.isdigit() else 0)

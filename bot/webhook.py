@@ -56,14 +56,29 @@ def receive():
 
 
 def _envelope(raw: bytes) -> dict | None:
+    """The envelope, or None when the body is not one Webex would send."""
     try:
-        envelope = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        envelope = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     if not isinstance(envelope, dict):
         return None
-    data = envelope.get("data")
-    if (envelope.get("resource") not in RESOURCES or not isinstance(envelope.get("event"), str)
-            or not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]):
+    resource, event, data = envelope.get("resource"), envelope.get("event"), envelope.get("data")
+    if not (isinstance(resource, str) and resource in RESOURCES and isinstance(event, str)
+            and isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"]):
         return None
+    if not all(_encodable(text) for text in (event, data["id"])):
+        return None  # a lone surrogate: valid JSON, but not text Redis can store
     return envelope
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON a webhook sends")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

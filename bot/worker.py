@@ -80,9 +80,12 @@ class Worker:
         self.sender_threads: list[threading.Thread] = []
 
     # Lifecycle ---------------------------------------------------------------------
-    def start(self) -> "Worker":
+    def ensure_groups(self) -> None:
         self.inbox.ensure_group()
         ensure_group(self.redis, self.streams.events, protocol.WORKER_GROUP)
+
+    def start(self) -> "Worker":
+        self.ensure_groups()
         intake = {f"{self.name}-lane-{i}": functools.partial(self._lane_loop, lane) for i, lane in enumerate(self.lanes)}
         intake.update({f"{self.name}-inbox": self._inbox_loop, f"{self.name}-events": self._events_loop,
                        f"{self.name}-housekeeping": self._housekeeping_loop})

@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, settings
 from openapi_schema_validator import OAS30Validator
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
@@ -70,16 +70,6 @@ def wire_bytes(body) -> bytes:
     if isinstance(body, bytes):
         return body
     return json.dumps(body).encode()
-
-
-def hits_known_defect(raw: bytes) -> bool:
-    """Bodies that hit a defect pinned by a strict xfail test below, kept out of the fuzzing so
-    that it keeps checking everything else. Remove with the xfail marker once fixed."""
-    try:
-        envelope = json.loads(raw)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(envelope, dict) and isinstance(envelope.get("resource"), (dict, list))
 
 
 def signed_case(envelope: dict):
@@ -136,7 +126,6 @@ def test_unsigned_traffic_is_documented_and_stores_nothing(case, web, redis_clie
 @FUZZ
 def test_signed_deliveries_are_documented_and_valid_envelopes_accepted(case, web):
     raw = wire_bytes(case.body)
-    assume(not hits_known_defect(raw))
     # Sign the exact bytes the app receives: they are passed as `data`, replacing the generated
     # body, so no serializer re-encodes them after signing. The signature goes into the case
     # itself (not call(headers=...)): schemathesis then revalidates the case, so a case generated
@@ -215,40 +204,42 @@ def test_metrics_are_prometheus_text_as_documented(web):
     assert re.search(r"^webhook_deliveries_total\{outcome=\"bad_signature\"\} ", response.text, re.M)
 
 
-# Known defects: correctly signed bodies that make the webhook answer 500 (an HTML page the
-# document cannot describe) instead of a documented status. Only a holder of the webhook secret
-# can send them. strict: once fixed, these pass and the markers must go.
+# Signed bodies that once made the webhook answer 500 (found by this fuzzing); now 400.
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError,
-                   reason="bot/inbox.py passes event/data.id to redis-py, which cannot encode a lone surrogate")
 def test_a_lone_surrogate_in_event_is_not_a_server_error(web):
     raw = b'{"resource": "messages", "event": "\\ud800", "data": {"id": "surrogate"}}'
     case = schema["/webhooks/webex"]["POST"].Case(body=json.loads(raw), media_type="application/json",
                                                    headers={HEADER: sign(SECRET, raw)})
     response = case.call(app=web, data=raw)  # schemathesis re-raises the app's unhandled exception
     case.validate_response(response, checks=CONFORMANCE)
+    assert response.status_code == 400
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="bot/webhook.py _envelope tests `resource in RESOURCES` (a frozenset) on an object/array")
 @pytest.mark.parametrize("resource", [{}, [], {"messages": 1}, ["messages"]])
 def test_an_object_or_array_resource_is_not_a_server_error(web, resource):
     envelope = {**valid_envelope(), "resource": resource}
-    assert hits_known_defect(json.dumps(envelope).encode())
     case, raw = signed_case(envelope)
     response = case.call(app=web, data=raw)  # schemathesis re-raises the app's unhandled exception
     case.validate_response(response, checks=CONFORMANCE)
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="bot/webhook.py _envelope catches ValueError but not RecursionError from json.loads")
 def test_deeply_nested_json_is_not_a_server_error(web):
     raw = b"[" * 100_000 + b"]" * 100_000
     case = schema["/webhooks/webex"]["POST"].Case(body=[], media_type="application/json",
                                                    headers={HEADER: sign(SECRET, raw)})
     response = case.call(app=web, data=raw)
     case.validate_response(response, checks=CONFORMANCE)
+    assert response.status_code == 400
+
+
+def test_non_standard_json_constants_are_refused(web):
+    raw = b'{"resource": "messages", "event": "created", "data": {"id": "nan", "x": NaN}}'
+    case = schema["/webhooks/webex"]["POST"].Case(body={}, media_type="application/json",
+                                                   headers={HEADER: sign(SECRET, raw)})
+    response = case.call(app=web, data=raw)
+    case.validate_response(response, checks=CONFORMANCE)
+    assert response.status_code == 400
 
 
 def test_redis_down_gives_documented_503s(web_settings):

@@ -1,8 +1,11 @@
-# Everything a fresh machine needs is installed into .venv by these targets.
+# Everything a fresh machine needs is installed by these targets: the Python packages into
+# .venv, the card renderer for the browser sandbox from the npm registry, and (for the
+# browser tests) Debian's chromium.
 VENV := .venv
 PYTHON := $(VENV)/bin/python
+WEB := sandbox/web
 
-.PHONY: run test bench chat sync-webhooks clean
+.PHONY: run test bench chat sync-webhooks chromium clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -10,10 +13,17 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	touch $@
 
-run: $(VENV)/.installed
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+run: $(VENV)/.installed $(WEB)/node_modules/.installed
 	$(PYTHON) -m bot
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(WEB)/node_modules/.installed chromium
 	$(PYTHON) -m pytest -q
 
 bench: $(VENV)/.installed
@@ -27,4 +37,4 @@ sync-webhooks: $(VENV)/.installed
 	$(PYTHON) -m bot webhooks sync
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(WEB)/node_modules artifacts

@@ -95,3 +95,51 @@ def test_heartbeat_and_stream_consumption(agent):
     wait_for(lambda: statuses(agent, "dialIn") == ["JOINED"])
     agent.stop()
     assert agent.registry.status() == ([], [agent.name])
+
+
+@pytest.fixture
+def manual_agent(redis_client, key_prefix):
+    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SIMULATOR_ANSWER_MODE": "manual",
+                              "SIMULATOR_TOLL_NUMBER": "+1-415-555-0199"})
+    simulated = SimulatedAgent(settings, redis_client)
+    yield simulated
+    simulated.stop()
+
+
+def test_manual_phone_rings_until_answered(manual_agent):
+    from bot.simulator import PhoneError
+
+    manual_agent.handle(command("use_phone_audio", phone="+14085550100"))
+    time.sleep(0.3)
+    assert statuses(manual_agent, "dialOut") == ["JOINED"]
+    assert manual_agent.phone_state("alice")["state"] == "ringing"
+    state = manual_agent.answer("alice")
+    assert state["state"] == "connected" and state["connectedSince"]
+    wait_for(lambda: statuses(manual_agent, "dialOut")[-1] == "SUCCESS")
+    assert manual_agent.phone_state("alice")["participants"] == [{"name": "Alice (phone)", "state": "SUCCESS"}]
+    with pytest.raises(PhoneError):
+        manual_agent.answer("alice")  # not ringing any more
+
+
+def test_manual_phone_declined(manual_agent):
+    manual_agent.handle(command("use_phone_audio", phone="+14085550100"))
+    manual_agent.decline("alice")
+    last = [e for e in events(manual_agent) if e["type"] == "phone_audio_update"][-1]
+    assert last["payload"]["dialOut"] == {"status": "LEFT", "attendeeId": last["payload"]["dialOut"]["attendeeId"],
+                                          "reason": "DECLINED"}
+    assert manual_agent.phone_state("alice")["state"] == "idle"
+
+
+def test_dial_in_from_the_phone_needs_the_right_codes(manual_agent):
+    from bot.simulator import PhoneError
+
+    manual_agent.handle(command("use_phone_audio"))
+    details = manual_agent.phone_state("alice")["dialIn"]
+    assert details["accessCode"] == "2551234567" and details["number"] == "+1-415-555-0199"
+    with pytest.raises(PhoneError):
+        manual_agent.dial_in("alice", details["number"], f"{details['accessCode']}#000000#")
+    with pytest.raises(PhoneError):
+        manual_agent.dial_in("alice", "+1 212 555 0100", f"{details['accessCode']}#{details['attendeeId']}#")
+    state = manual_agent.dial_in("alice", "1 (415) 555-0199", f"{details['accessCode']}#{details['attendeeId']}#")
+    assert state["state"] == "connected"
+    assert statuses(manual_agent, "dialIn")[-1] == "CONNECTED"

@@ -4,6 +4,9 @@
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 WEB := sandbox/web
+# The Web Meetings SDK's own browser bundle, from the npm package (pinned), for the meeting agent
+SDK_VERSION := 3.12.0
+SDK := agent/vendor/meetings.min.js
 
 .PHONY: run test bench chat sync-webhooks chromium clean
 
@@ -17,13 +20,21 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(SDK):
+	rm -rf agent/vendor/.pack && mkdir -p agent/vendor/.pack
+	cd agent/vendor/.pack && npm pack webex@$(SDK_VERSION) --silent >/dev/null && \
+		tar xzf webex-$(SDK_VERSION).tgz package/umd/meetings.min.js package/LICENSE
+	mv agent/vendor/.pack/package/umd/meetings.min.js $(SDK)
+	mv agent/vendor/.pack/package/LICENSE agent/vendor/LICENSE.webex
+	rm -rf agent/vendor/.pack
+
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-run: $(VENV)/.installed $(WEB)/node_modules/.installed
+run: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK)
 	$(PYTHON) -m bot
 
-test: $(VENV)/.installed $(WEB)/node_modules/.installed chromium
+test: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK) chromium
 	$(PYTHON) -m pytest -q
 
 bench: $(VENV)/.installed
@@ -37,4 +48,4 @@ sync-webhooks: $(VENV)/.installed
 	$(PYTHON) -m bot webhooks sync
 
 clean:
-	rm -rf $(VENV) var $(WEB)/node_modules artifacts
+	rm -rf $(VENV) var $(WEB)/node_modules artifacts agent/vendor

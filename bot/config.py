@@ -58,6 +58,14 @@ class Settings:
     claim_idle_seconds: float = 30.0
     webhook_heal_seconds: float = 300.0
     redis_appendfsync: str = "always"  # embedded Redis only: always | everysec | no
+    # The meeting agent that runs the real Web Meetings SDK (MEETING_BACKEND=webex)
+    webex_agent_token: str = ""  # one user's token, for a single-user deployment
+    webex_guest_issuer_token: str = ""  # a Service App token with guest-issuer:write: a guest per person
+    agent_token_key: str = ""  # Fernet key that encrypts agent tokens kept in Redis
+    agent_max_meetings: int = 10
+    agent_idle_seconds: float = 300.0
+    agent_sdk_script: str = ""  # the SDK bundle the page loads; default agent/vendor/meetings.min.js
+    agent_lobby_seconds: float = 600.0  # how long a lobby wait may extend a command's deadline
     log_level: str = "INFO"
 
     @property

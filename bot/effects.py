@@ -52,4 +52,13 @@ class Audit:
     meeting: str
 
 
-Effect = SaveSession | SendToAgent | Reply | CountPhoneAudio | Audit
+@dataclass(frozen=True)
+class ExtendDeadline:
+    """The meeting asked the agent to wait (a lobby): the command may take this much longer."""
+
+    command_id: str
+    person_id: str
+    seconds: float
+
+
+Effect = SaveSession | SendToAgent | Reply | CountPhoneAudio | Audit | ExtendDeadline

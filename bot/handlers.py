@@ -11,7 +11,7 @@ from functools import singledispatch
 
 from bot import commands as c
 from bot.card_tokens import CALL_ACTIONS
-from bot.effects import Audit, CountPhoneAudio, Effect, Reply, SaveSession, SendToAgent
+from bot.effects import Audit, CountPhoneAudio, Effect, ExtendDeadline, Reply, SaveSession, SendToAgent
 from bot.phone_numbers import format_international, mask, mask_text
 from bot.session import ACTIVE, CONNECTED, JOINED, LEFT, PROVISIONED, SUCCESS, TRANSFERRING, Session
 from cards import CardMessage
@@ -19,12 +19,13 @@ from cards.dial_in import dial_in_card
 from cards.help import help_card
 from cards.markdown import escape
 from cards.notice import notice_card
-from cards.prompts import confirm_call_card, meeting_prompt, phone_prompt
+from cards.prompts import call_again_card, confirm_call_card, meeting_prompt, phone_prompt
 from cards.status import status_card
 
 USE_PHONE_AUDIO = "use_phone_audio"
 DISCONNECT_PHONE_AUDIO = "disconnect_phone_audio"
 MAX_MARKDOWN_BYTES = 7439
+PAGE_CRASHED = "PAGE_CRASHED"  # the meeting agent's browser page died
 MUTE_REMINDER = "Mute your Webex app, so the meeting hears you only once."
 UNMUTE_REMINDER = "Unmute your Webex app to talk with computer audio."
 OPS_IN_WORDS = {"dial_in": "set up dial-in", "dial_out": "call your phone", "hang_up": "hang up your phone"}
@@ -315,7 +316,7 @@ def status_facts(session: Session) -> list[tuple[str, str]]:
     if session.dial_in_status:
         facts.append(("Dial-in", session.dial_in_status))
     if session.dial_out_status:
-        reason = f" ({session.dial_out_reason})" if session.dial_out_reason else ""
+        reason = f" ({escape(session.dial_out_reason)})" if session.dial_out_reason else ""
         facts.append(("Dial-out", session.dial_out_status + reason))
     number = session.dial_out_number or session.pending_number
     if number:
@@ -374,6 +375,8 @@ def _(command: c.AgentEvent, session: Session) -> list[Effect]:
         return _meeting_info(command, session, event, answered)
     if kind == "phone_audio_update":
         return _phone_audio_update(command, session, event, answered)
+    if kind == "lobby" and answered:
+        return _lobby(command, session, event)
     if kind == "error" and answered:
         op = OPS_IN_WORDS.get(session.pending_op, "do that")
         updated = _settled(session.with_changes(pending_op="", pending_command_id="", pending_number="", hangup=""))
@@ -381,6 +384,15 @@ def _(command: c.AgentEvent, session: Session) -> list[Effect]:
         return [SaveSession(updated), CountPhoneAudio(session.pending_op, "error"),
                 *text(command.origin, f"I couldn't {op}: {reason}.")]
     return []  # an answer to a command that is no longer pending
+
+
+def _lobby(command: c.AgentEvent, session: Session, event: dict) -> list[Effect]:
+    if not event.get("waiting"):
+        return text(command.origin, "The host let you in; setting up your phone audio now.")
+    seconds = float(event.get("extend_seconds") or 0)
+    return [ExtendDeadline(session.pending_command_id, session.person_id, seconds),
+            *text(command.origin, "You're waiting in the meeting's lobby. I'll carry on as soon as the host "
+                                  "lets you in.")]
 
 
 def _settled(session: Session) -> Session:
@@ -433,7 +445,7 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
 
     new_out = str(dial_out.get("status") or "")
     if new_out and new_out != session.dial_out_status:
-        reason = escape(str(dial_out.get("reason") or ""), 60) if new_out == LEFT else ""
+        reason = str(dial_out.get("reason") or "")[:60] if new_out == LEFT else ""
         number = updated.pending_number or updated.dial_out_number
         updated = updated.with_changes(dial_out_status=new_out, dial_out_reason=reason, dial_out_number=number,
                                        dial_out_attendee_id=str(dial_out.get("attendeeId") or updated.dial_out_attendee_id))
@@ -447,9 +459,13 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
                                         ("hang_up", "computer_audio", "status")))
         elif new_out == LEFT and reason and reason.upper() != "NORMAL":
             audits.append(Audit("failed", reason, mask(number), _meeting_words(updated)))
-        if new_out == LEFT and updated.hangup != "sent":
+        if new_out == LEFT and reason == PAGE_CRASHED and number:
+            messages.append(call_again_card(owner, "Your phone audio dropped",
+                                            f"The meeting service lost your call to {format_international(number)}. "
+                                            f"{UNMUTE_REMINDER}", "Reconnect my phone", number))
+        elif new_out == LEFT and updated.hangup != "sent":
             words = f"The call to {format_international(number)} " + (
-                f"failed ({reason})." if reason and reason.upper() != "NORMAL" else "ended.")
+                f"failed ({escape(reason)})." if reason and reason.upper() != "NORMAL" else "ended.")
             messages.append(notice_card(owner, "Your phone call ended", words, ("dial_out", "dial_in", "status")))
 
     updated, agent_commands = _after_state_change(command, updated)

@@ -38,7 +38,7 @@ class Runtime:
     bot: BotIdentity | None = None
     worker: Worker | None = None
     healer: WebhookHealer | None = None
-    agent: SimulatedAgent | None = None
+    agent: object = None  # SimulatedAgent or BrowserAgent
     web: ServerHandle | None = None
     sandbox: ServerHandle | None = None
     sandbox_state: object = None
@@ -76,6 +76,19 @@ def webex_for(settings: Settings, client: redis.Redis | None = None) -> WebexCli
     return WebexClient(settings, settings.webex_access_token or SANDBOX_BOT_TOKEN, pauses)
 
 
+def start_agent(settings: Settings, client: redis.Redis):
+    """The meeting agent MEETING_BACKEND names: the simulator, or the one that runs the real SDK."""
+    if settings.meeting_backend == "simulator":
+        return SimulatedAgent(settings, client).start()
+    if settings.meeting_backend == "webex":
+        from bot.agent_identity import AgentIdentity
+        from bot.webex_agent import BrowserAgent
+
+        issuer = WebexClient(settings, settings.webex_guest_issuer_token) if settings.webex_guest_issuer_token else None
+        return BrowserAgent(settings, client, AgentIdentity(settings, client, issuer)).start()
+    raise SystemExit(f"MEETING_BACKEND must be simulator or webex, not {settings.meeting_backend!r}")
+
+
 def start_worker(runtime: Runtime) -> Worker:
     settings = runtime.settings
     directory = Directory(runtime.redis, settings, runtime.webex.person, runtime.webex.room)
@@ -94,8 +107,8 @@ def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: 
     runtime = Runtime(settings=settings, redis=client or connect(settings), webhook_secret=webhook_secret_for(settings),
                       sandbox=sandbox, sandbox_state=sandbox_state)
     try:
-        if agent and settings.meeting_backend == "simulator":
-            runtime.agent = SimulatedAgent(settings, runtime.redis).start()
+        if agent:
+            runtime.agent = start_agent(settings, runtime.redis)
         if workers or web:
             runtime.webex = webex_for(settings, runtime.redis)
             runtime.bot = BotIdentity.from_person(runtime.webex.me())

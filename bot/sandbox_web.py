@@ -25,7 +25,7 @@ def create_blueprint(runtime) -> Blueprint:
     blueprint = Blueprint("sandbox", __name__)
 
     def agent() -> SimulatedAgent:
-        if runtime.agent is None:
+        if not isinstance(runtime.agent, SimulatedAgent):
             abort(503, "the simulated meeting agent is not running in this process")
         return runtime.agent
 

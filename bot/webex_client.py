@@ -83,6 +83,12 @@ class WebexClient:
         return self._call("POST messages", lambda: self.api.messages.create(
             markdown=message.markdown, **target, **extra).to_dict())
 
+    def mint_guest(self, subject: str, display_name: str) -> dict:
+        """POST guests/token with a Service App token (scope guest-issuer:write): a guest
+        identity for the meeting agent. {accessToken, expiresIn, ...} as the admin spec says."""
+        return self._call("POST guests/token", lambda: self.api._session.post(
+            "guests/token", json={"subject": subject, "displayName": display_name}))
+
     # Webhooks
     def webhooks(self) -> list[dict]:
         return self._call("GET webhooks", lambda: [hook.to_dict() for hook in self.api.webhooks.list()])

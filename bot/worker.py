@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.audit import AuditLog, describe
 from bot.card_tokens import sign_card
 from bot.dialout_limits import DialOutLimits
-from bot.effects import Audit, CountPhoneAudio, Reply, SaveSession, SendToAgent
+from bot.effects import Audit, CountPhoneAudio, ExtendDeadline, Reply, SaveSession, SendToAgent
 from bot.handlers import handle
 from bot.inbox import GROUP as INBOX_GROUP
 from bot.inbox import Inbox, ensure_group, read_group
@@ -298,6 +298,9 @@ class Worker:
         for effect in effects:
             if isinstance(effect, SendToAgent):
                 self._queue_agent_command(pipe, effect)
+            elif isinstance(effect, ExtendDeadline):
+                due = json.dumps({"command_id": effect.command_id, "person_id": effect.person_id})
+                pipe.zadd(self.streams.deadlines, {due: time.time() + effect.seconds}, xx=True)
             elif isinstance(effect, Audit):
                 self.audit.append(pipe, {"person_id": current.person_id,
                                          "person_email": origin.person_email or current.person_email,

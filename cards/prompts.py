@@ -55,13 +55,16 @@ def meeting_prompt(owner: str, then: str = "") -> CardMessage:
 
 def confirm_call_card(owner: str, shown: str, e164: str, waited: str) -> CardMessage:
     """A dial-out that waited too long is never placed; this asks whether to call now."""
+    return call_again_card(owner, "Should I still call you?",
+                           f"You asked me to call {shown} {waited} ago, but your request reached me late, "
+                           "so I didn't call. A phone that rings long after you asked is no use.",
+                           f"Call {shown} now", e164)
+
+
+def call_again_card(owner: str, title: str, text: str, label: str, e164: str) -> CardMessage:
+    """One press calls the number again (the number travels in the signed button)."""
     card = AdaptiveCard()
-    card.add(TextBlock("Should I still call you?", size="medium", weight="bolder", wrap=True))
-    card.add(TextBlock(f"You asked me to call {shown} {waited} ago, but your request reached me late, "
-                       "so I didn't call. A phone that rings long after you asked is no use.", wrap=True))
-    card.add(button(f"Call {shown} now", "dial_out", owner, style="positive", number=e164))
-    return CardMessage(
-        markdown=f"You asked me to call {shown} {waited} ago, but the request reached me late, so I didn't call. "
-                 f"Say `call me at {shown}` to call now.",
-        card=to_dict(card),
-    )
+    card.add(TextBlock(title, size="medium", weight="bolder", wrap=True))
+    card.add(TextBlock(text, wrap=True))
+    card.add(button(label, "dial_out", owner, style="positive", number=e164))
+    return CardMessage(markdown=f"**{title}**\n{text} Say `call me at {e164}` to call again.", card=to_dict(card))

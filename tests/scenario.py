@@ -16,6 +16,7 @@ from bot.config import REPO_ROOT, load_settings
 from localwebex.server import create_app as create_webex_app
 from localwebex.state import State, seed
 from localwebex.testing import ServerHandle, serve
+from tests.waiting import wait_for
 
 TEST_ENV = {
     "SIMULATOR_ANSWER_SECONDS": "0.3",
@@ -121,13 +122,7 @@ class Stack:
         return {k: json.loads(v) for k, v in self.redis.hgetall(self.settings.key("session", person.id)).items()}
 
     def wait_until(self, condition, timeout: float = WAIT, what: str = "condition"):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}")
+        return wait_for(condition, timeout, what)
 
 
 class Person:

@@ -180,3 +180,26 @@ def test_foreign_card_changes_nothing():
 def test_long_replies_fit_webex_limit():
     effects = handle(c.Unknown(origin=DIRECT, text="x" * 10_000), Session(ALICE))
     assert all(len(r.message.markdown.encode()) <= 7439 for r in replies(effects))
+
+
+def test_lobby_wait_is_told_and_extends_the_deadline():
+    pending = saved(handle(c.DialOut(origin=DIRECT, number=NUMBER), Session(ALICE, **MEETING)))
+    event = {"type": "lobby", "command_id": pending.pending_command_id, "person_id": ALICE, "waiting": True,
+             "extend_seconds": 600}
+    effects = handle(c.AgentEvent(origin=c.Origin(person_id=ALICE), event=event), pending)
+    from bot.effects import ExtendDeadline
+
+    assert [e for e in effects if isinstance(e, ExtendDeadline)] == [
+        ExtendDeadline(pending.pending_command_id, ALICE, 600)]
+    assert "lobby" in replies(effects)[0].message.markdown
+
+
+def test_a_crashed_agent_page_offers_to_reconnect_with_one_press():
+    session = Session(ALICE, **MEETING, dial_out_status=SUCCESS, dial_out_number=NUMBER, agent_seq=4, call_id="k")
+    effects = handle(update(session, 5, dial_out={"status": LEFT, "attendeeId": "", "reason": "PAGE_CRASHED"}),
+                     session)
+    [message] = replies(effects)
+    assert "dropped" in message.message.markdown
+    buttons = message.message.card["actions"]
+    assert buttons[0]["data"] == {"action": "dial_out", "owner": ALICE, "number": NUMBER}
+    assert saved(effects).call_id == ""

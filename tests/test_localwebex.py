@@ -12,8 +12,8 @@ from bot.signature import HEADER, is_valid
 from localwebex.ids import decode_id
 from localwebex.server import create_app
 from localwebex.testing import serve
-from tests.openapi_check import (validate_recorded_request, validate_request,
-                                 validate_response)
+from tests.openapi_check import validate_recorded_request, validate_request, validate_response
+from tests.waiting import wait_for
 
 CARD = {"type": "AdaptiveCard", "version": "1.3",
         "body": [{"type": "Input.Text", "id": "phone", "label": "Phone"}],
@@ -58,17 +58,6 @@ class Receiver:
         with self.lock:
             self.received.clear()
         self.secrets.clear()
-
-
-def wait_for(condition, timeout: float = 5.0, what: str = "condition"):
-    """Poll until condition() is truthy and return its value; fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

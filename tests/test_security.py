@@ -1,6 +1,5 @@
 """Only the right people, only safe numbers, cards that cannot be forged or replayed."""
 import copy
-import json
 import subprocess
 import sys
 import time

@@ -6,15 +6,27 @@ import pytest
 from bot import agent_protocol as protocol
 from bot.config import load_settings
 from bot.simulator import SimulatedAgent, meeting_number
+from tests.waiting import wait_for
 
 
 @pytest.fixture
-def agent(redis_client, key_prefix):
-    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SIMULATOR_ANSWER_SECONDS": "0.2",
-                              "SIMULATOR_FAIL_NUMBERS": "+14085550199"})
-    simulated = SimulatedAgent(settings, redis_client)
-    yield simulated
-    simulated.stop()
+def make_agent(redis_client, key_prefix):
+    made = []
+
+    def make(**env):
+        settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SIMULATOR_ANSWER_SECONDS": "0.2",
+                                  "SIMULATOR_FAIL_NUMBERS": "+14085550199", **env})
+        made.append(SimulatedAgent(settings, redis_client))
+        return made[-1]
+
+    yield make
+    for simulated in made:
+        simulated.stop()
+
+
+@pytest.fixture
+def agent(make_agent):
+    return make_agent()
 
 
 def events(agent):
@@ -28,15 +40,6 @@ def command(op, phone=None, deadline_in=10.0, cid="c1", **meeting):
 
 def statuses(agent, device):
     return [e["payload"][device]["status"] for e in events(agent) if e["type"] == "phone_audio_update"]
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_meeting_destinations_resolve():
@@ -98,12 +101,8 @@ def test_heartbeat_and_stream_consumption(agent):
 
 
 @pytest.fixture
-def manual_agent(redis_client, key_prefix):
-    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SIMULATOR_ANSWER_MODE": "manual",
-                              "SIMULATOR_TOLL_NUMBER": "+1-415-555-0199"})
-    simulated = SimulatedAgent(settings, redis_client)
-    yield simulated
-    simulated.stop()
+def manual_agent(make_agent):
+    return make_agent(SIMULATOR_ANSWER_MODE="manual", SIMULATOR_TOLL_NUMBER="+1-415-555-0199")
 
 
 def test_manual_phone_rings_until_answered(manual_agent):

@@ -16,6 +16,7 @@ from bot.agent_identity import AgentIdentity
 from bot.agents import AgentRegistry
 from bot.config import REPO_ROOT, load_settings
 from bot.webex_agent import CHROMIUM, CHROMIUM_ARGS, DEFAULT_SDK, PAGE_DIR, BrowserAgent
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 FAKE_SDK = PAGE_DIR / "fake_webex.js"
@@ -73,16 +74,6 @@ def send(agent, op="use_phone_audio", phone=None, person="alice", cid=None, dead
 def events(agent, person="alice") -> list[dict]:
     found = [protocol.decode(fields) for _, fields in agent.redis.xrange(agent.streams.events)]
     return [event for event in found if event.get("person_id") == person]
-
-
-def wait_for(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def statuses(agent, device, person="alice"):

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.directory import Directory
 from bot.incoming import BotIdentity, Incoming
 from bot.card_tokens import signing_key
-from bot.rate_limits import EndpointPauses
+from bot.endpoint_pauses import EndpointPauses
 from bot.redis_connection import connect
 from bot.self_heal import WebhookHealer
 from bot.simulator import SimulatedAgent

@@ -2,7 +2,7 @@
 
 Returns plain dicts shaped as Webex's OpenAPI spec describes, so the rest of the bot
 never depends on the SDK's object model. Every call is counted by endpoint and status,
-and a 429 pauses that endpoint for everyone (bot/rate_limits.py) instead of sleeping.
+and a 429 pauses that endpoint for everyone (bot/endpoint_pauses.py) instead of sleeping.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from webexpythonsdk.exceptions import ApiError, RateLimitError
 
 from bot.config import Settings
 from bot.metrics import WEBEX_CALLS
-from bot.rate_limits import EndpointPauses, Paused
+from bot.endpoint_pauses import EndpointPauses, Paused
 from cards import CardMessage
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ from bot.metrics import DEAD_LETTERS, PHONE_AUDIO, PROCESSING_SECONDS, REPLIES, 
 from bot.middleware import mark_age, mark_agents, needs_agent_status, verify_card
 from bot.outbox import Outbox
 from bot.phone_numbers import mask
-from bot.rate_limits import EndpointPauses
+from bot.endpoint_pauses import EndpointPauses
 from bot.retries import Retries, backoff_seconds
 from bot.session import Session
 from bot.session_store import AlreadyDone, Conflict, SessionStore

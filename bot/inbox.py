@@ -50,9 +50,7 @@ class Inbox:
         ensure_group(self.redis, self.stream, GROUP)
 
     def read(self, consumer: str, count: int = 10, block_ms: int = 1000) -> list[tuple[str, dict]]:
-        """New entries only: entries this consumer read before are still in its hands."""
-        fresh = self.redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count=count, block=block_ms)
-        return fresh[0][1] if fresh else []
+        return read_new(self.redis, self.stream, GROUP, consumer, count, block_ms)
 
     def ack(self, entry_id: str) -> None:
         self.redis.xack(self.stream, GROUP, entry_id)
@@ -64,6 +62,12 @@ def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
     except redis.ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
+
+
+def read_new(client: redis.Redis, stream: str, group: str, consumer: str, count: int, block_ms: int) -> list[tuple[str, dict]]:
+    """New entries only, for readers that hand entries on: what they read before is still in hand."""
+    fresh = client.xreadgroup(group, consumer, {stream: ">"}, count=count, block=block_ms)
+    return fresh[0][1] if fresh else []
 
 
 def read_group(client: redis.Redis, stream: str, group: str, consumer: str, count: int, block_ms: int) -> list[tuple[str, dict]]:

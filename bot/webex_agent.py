@@ -28,7 +28,7 @@ from bot import agent_protocol as protocol
 from bot.agent_identity import AgentIdentity, IdentityError
 from bot.agents import HEARTBEAT_SECONDS, AgentRegistry
 from bot.config import REPO_ROOT, Settings
-from bot.inbox import ensure_group, read_group
+from bot.inbox import ensure_group, read_new
 from bot.loops import start_thread
 from bot.session import ACTIVE, LEFT
 
@@ -125,15 +125,15 @@ class BrowserAgent:
     # The Redis side ----------------------------------------------------------------
     def _commands_loop(self) -> None:
         while not self.stopping.is_set():
-            for entry_id, fields in read_group(self.redis, self.streams.commands, protocol.AGENT_GROUP, self.name,
-                                               10, 500):
+            for entry_id, fields in read_new(self.redis, self.streams.commands, protocol.AGENT_GROUP, self.name,
+                                             10, 500):
                 command = protocol.decode(fields)
                 future = asyncio.run_coroutine_threadsafe(self.handle(command), self.loop)
                 future.add_done_callback(lambda done, entry=entry_id: self._acknowledge(entry, done))
 
     def _acknowledge(self, entry_id: str, done) -> None:
         if done.exception() is not None:
-            log.error("agent command failed", extra={"error": repr(done.exception())})
+            log.error("agent command failed: %r", done.exception())
         try:
             self.redis.xack(self.streams.commands, protocol.AGENT_GROUP, entry_id)
         except redis.RedisError:
@@ -215,7 +215,8 @@ class BrowserAgent:
         if file is None:
             await route.fulfill(status=404, body="not found")
             return
-        content_type = "text/html" if path.endswith(".html") else "application/javascript"
+        # The SDK bundle is UTF-8; without the charset the browser reads it as Latin-1 and fails.
+        content_type = "text/html; charset=utf-8" if path.endswith(".html") else "application/javascript; charset=utf-8"
         await route.fulfill(status=200, body=file.read_bytes(), content_type=content_type)
 
     # Page events -------------------------------------------------------------------

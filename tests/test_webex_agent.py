@@ -25,14 +25,15 @@ FAKE_SDK = PAGE_DIR / "fake_webex.js"
 def test_the_real_sdk_bundle_loads_and_initialises_offline():
     assert DEFAULT_SDK.exists(), "`make test` fetches the SDK bundle from the npm package"
     blocked: list[str] = []
-    files = {"/agent.html": b"<!doctype html><title>sdk</title><script src='sdk.js'></script>",
+    files = {"/agent.html": b"<!doctype html><meta charset=\"utf-8\"><title>sdk</title><script src='sdk.js'></script>",
              "/sdk.js": DEFAULT_SDK.read_bytes()}
 
     def serve(route):
         path = route.request.url.removeprefix("http://agent.local")
         if path in files:
             route.fulfill(status=200, body=files[path],
-                          content_type="text/html" if path.endswith(".html") else "application/javascript")
+                          content_type="text/html; charset=utf-8" if path.endswith(".html")
+                          else "application/javascript; charset=utf-8")
         else:
             blocked.append(route.request.url)
             route.abort()
@@ -111,7 +112,7 @@ def test_a_second_use_phone_audio_provisions_nothing(agent):
     send(agent, phone="+14085550100")
     wait_for(lambda: len(statuses(agent, "dialOut")) >= 5, what="the state repeated")
     calls = agent._run(agent.people["alice"].page.evaluate(
-        "() => window.fakeWebexCalls.filter(c => c.method === 'usePhoneAudio' && c.provisioned).length"), 10)
+        "() => window.fakeWebexCalls.filter(c => c.method === 'dialOutPstn').length"), 10)
     assert calls == 1
     assert statuses(agent, "dialOut")[-1] == "SUCCESS"
 

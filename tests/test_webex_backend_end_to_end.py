@@ -28,3 +28,38 @@ def stack(stack_factory):
     made = stack_factory(**WEBEX_BACKEND)
     assert made.bot.agent.name.startswith("webex-agent-")
     return made
+
+
+def test_a_lobby_wait_is_told_then_the_call_goes_ahead(stack):
+    alice = stack.person("alice")
+    alice.say("meeting 202000000")
+    alice.expect("Meeting set")
+    alice.say("call me at 408 555 0100")
+    alice.expect("waiting in the meeting's lobby")
+    alice.expect("Your phone is connected")
+
+
+def test_a_wrong_meeting_password_is_explained(stack):
+    alice = stack.person("alice")
+    alice.say("meeting 401000000 password nope")
+    alice.expect("Meeting set")
+    alice.say("dial in")
+    refusal = alice.expect("I couldn't set up dial-in")
+    assert "password" in refusal["markdown"].lower() and "nope" not in refusal["markdown"]
+    assert stack.session(alice)["pending_op"] == ""
+
+
+def test_a_crashed_page_is_told_and_reconnects_with_one_press(stack):
+    alice = stack.person("alice")
+    alice.say("meeting 2551 234 567")
+    alice.expect("Meeting set")
+    alice.say("call me at 408 555 0100")
+    alice.expect("Your phone is connected")
+    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    stack.bot.agent.crash_page(alice.id)
+    dropped = alice.expect("Your phone audio dropped")
+    assert stack.session(alice)["dial_out_status"] == "LEFT"
+    stack.wait_until(lambda: alice.id in stack.bot.agent.people, what="a fresh page")
+    alice.press(dropped, "Reconnect my phone")
+    alice.expect("Calling +1 408-555-0100")
+    alice.expect("Your phone is connected")

@@ -74,7 +74,7 @@ class BrowserAgent:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.loop = asyncio.new_event_loop()
-        self.playwright = self.browser = None
+        self.playwright = self.browser = self.sweeper = None
         sdk = Path(settings.agent_sdk_script) if settings.agent_sdk_script else DEFAULT_SDK
         self.files = {"/agent.html": PAGE_DIR / "agent.html", "/agent.js": PAGE_DIR / "agent.js", "/sdk.js": sdk}
 
@@ -89,7 +89,7 @@ class BrowserAgent:
         ensure_group(self.redis, self.streams.commands, protocol.AGENT_GROUP)
         self.threads.append(start_thread(self._commands_loop, self.stopping, f"{self.name}-commands"))
         self.threads.append(start_thread(self._heartbeat_loop, self.stopping, f"{self.name}-heartbeat"))
-        asyncio.run_coroutine_threadsafe(self._idle_sweep(), self.loop)
+        self.sweeper = asyncio.run_coroutine_threadsafe(self._idle_sweep(), self.loop)
         return self
 
     def stop(self) -> None:
@@ -115,6 +115,8 @@ class BrowserAgent:
         self.browser = await self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
     async def _shutdown(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.cancel()
         for person in list(self.people.values()):
             await self._close(person)
         if self.browser is not None:

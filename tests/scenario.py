@@ -180,6 +180,18 @@ class Person:
         raise AssertionError(f"{self.name} got no bot message containing {contains!r}; unread: "
                              + " | ".join(_text(m)[:160] for m in self.unread))
 
+    def set_meeting(self, number: str = "2551 234 567", room: str | None = None) -> dict:
+        self.say(f"meeting {number}", room=room)
+        return self.expect("Meeting set to", room=room)
+
+    def connect_phone(self, number: str = "408 555 0100") -> dict:
+        """Dial out and wait until the call is SUCCESS; the "connected" message."""
+        self.say(f"call me at {number}")
+        self.expect("Calling")
+        connected = self.expect("Your phone is connected")
+        self.stack.wait_until(lambda: self.stack.session(self).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+        return connected
+
     def quiet_for(self, seconds: float) -> list[dict]:
         """Bot messages that arrive in the next `seconds` (usually expected to be none)."""
         deadline = time.monotonic() + seconds

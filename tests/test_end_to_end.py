@@ -14,19 +14,6 @@ pytestmark = pytest.mark.integration
 MEETING = "2551234567"
 
 
-def set_meeting(alice, stack):
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set to 2551 234 567")
-
-
-def connect_by_dial_out(alice, stack, number="408 555 0100"):
-    alice.say(f"call me at {number}")
-    alice.expect("Calling +1 408-555-0100")
-    connected = alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
-    return connected
-
-
 def test_help_card_and_its_buttons(stack):
     alice = stack.person("alice")
     alice.say("help")
@@ -57,7 +44,7 @@ def test_dial_in_asks_for_the_meeting_then_carries_on(stack):
 
 def test_dial_in_card_buttons(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     alice.say("dial in")
     card = alice.expect("Dial in to meeting")
     alice.press(card, "Status")
@@ -75,8 +62,8 @@ def test_dial_in_card_buttons(stack):
 
 def test_dial_out_by_text_reports_each_state(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
-    connected = connect_by_dial_out(alice, stack)
+    alice.set_meeting()
+    connected = alice.connect_phone()
     assert "Mute your Webex app" in connected["markdown"]
     session = stack.session(alice)
     assert session["dial_out_number"] == "+14085550100" and session["pending_op"] == ""
@@ -91,8 +78,8 @@ def test_dial_out_by_text_reports_each_state(stack):
 
 def test_connected_card_buttons_hang_up_and_computer_audio(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
-    connected = connect_by_dial_out(alice, stack)
+    alice.set_meeting()
+    connected = alice.connect_phone()
     alice.press(connected, "Use computer audio")
     done = alice.expect("You're back on computer audio")
     assert "Unmute your Webex app" in done["markdown"]
@@ -107,8 +94,8 @@ def test_connected_card_buttons_hang_up_and_computer_audio(stack):
 
 def test_hang_up_and_computer_audio_by_text(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
-    connect_by_dial_out(alice, stack)
+    alice.set_meeting()
+    alice.connect_phone()
     alice.say("hang up")
     alice.expect("Your phone is disconnected")
     alice.say("computer audio")
@@ -118,7 +105,7 @@ def test_hang_up_and_computer_audio_by_text(stack):
 
 def test_failed_dial_out_says_why(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     alice.say("call me at 408 555 0199")
     failed = alice.expect("failed (FAILURE)")
     assert "+1 408-555-0199" in failed["markdown"]
@@ -127,8 +114,8 @@ def test_failed_dial_out_says_why(stack):
 
 def test_dial_out_without_a_number_asks_with_the_last_one_filled_in(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
-    connect_by_dial_out(alice, stack)
+    alice.set_meeting()
+    alice.connect_phone()
     alice.say("hang up")
     alice.expect("Your phone is disconnected")
     alice.say("dial out")
@@ -146,7 +133,7 @@ def test_dial_out_without_a_number_asks_with_the_last_one_filled_in(stack):
 ])
 def test_invalid_numbers_place_no_call(stack, typed, why):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     alice.say(typed)
     reply = alice.expect("No call was placed")
     assert why in reply["markdown"]
@@ -156,7 +143,7 @@ def test_invalid_numbers_place_no_call(stack, typed, why):
 
 def test_invalid_number_in_a_card_places_no_call(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     alice.say("dial out")
     prompt = alice.expect("Which phone should I call?")
     alice.press(prompt, "Call me", number="12")
@@ -175,7 +162,7 @@ def test_unknown_command_names_the_closest_and_offers_help(stack):
 
 def test_same_delivery_twice_and_twenty_at_once_is_handled_once(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     message = alice.say("call me at 408 555 0100")
     alice.expect("Calling")
     for concurrent, times in ((False, 2), (True, 20)):
@@ -191,7 +178,7 @@ def test_same_delivery_twice_and_twenty_at_once_is_handled_once(stack):
 
 def test_concurrent_commands_provision_one_device(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     at_once(alice.say, *[("call me at 408 555 0100",)] * 5)
     alice.expect("Your phone is connected")
     alice.quiet_for(1.0)
@@ -203,7 +190,7 @@ def test_concurrent_commands_provision_one_device(stack):
 
 def test_concurrent_dial_in_presses_provision_one_device(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     alice.say("help")
     card = alice.expect("Phone audio for your Webex meeting")
     at_once(alice.press, *[(card, "Dial in")] * 4)
@@ -215,7 +202,7 @@ def test_concurrent_dial_in_presses_provision_one_device(stack):
 def test_stranger_pressing_someone_elses_card_changes_nothing(stack):
     alice, bob = stack.person("alice"), stack.person("bob")
     group = stack.group_room()
-    set_meeting(alice, stack)
+    alice.set_meeting()
     alice.say("help", room=group)
     card = alice.expect("Phone audio for your Webex meeting", room=group)
     before = stack.session(alice)
@@ -282,7 +269,7 @@ def test_agent_silent_past_deadline_is_reported_and_changes_nothing(stack_factor
     hung = AgentRegistry(stack.redis, stack.settings)
     hung.beat("hung-agent", {"backend": "test"})  # alive by heartbeat, but reading no commands
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     before = stack.session(alice)
     alice.say("dial in")
     alice.expect("didn't answer in time", timeout=8)
@@ -331,10 +318,10 @@ def test_every_request_the_bot_makes_matches_the_webex_spec(stack):
     alice, bob = stack.person("alice"), stack.person("bob")
     alice.say("help")
     card = alice.expect("Phone audio")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     alice.press(card, "Dial in")
     alice.expect("Dial in to meeting")
-    connect_by_dial_out(alice, stack)
+    alice.connect_phone()
     bob.say("status", room=stack.group_room())
     bob.expect("direct message")
     made = stack.bot_requests()
@@ -347,6 +334,6 @@ def test_every_request_the_bot_makes_matches_the_webex_spec(stack):
 
 def test_sessions_expire_when_quiet(stack):
     alice = stack.person("alice")
-    set_meeting(alice, stack)
+    alice.set_meeting()
     ttl = stack.redis.ttl(stack.settings.key("session", alice.id))
     assert 0 < ttl <= stack.settings.session_ttl_seconds

@@ -168,8 +168,7 @@ def test_redis_killed_and_restarted_loses_nothing_acknowledged(stack_factory, ow
 def test_rate_limit_pauses_replies_only_and_keeps_order(stack_factory):
     stack = stack_factory()
     alice, bob = stack.person("alice"), stack.person("bob")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
+    alice.set_meeting()
     started = time.time()
     stack.fault(method="POST", path="/messages", status=429, retry_after=3, seconds=3)
     bot_posts = lambda: [r for r in stack.all_requests() if r["at"] >= started and r["method"] == "POST"  # noqa: E731
@@ -205,8 +204,7 @@ def test_rate_limit_pauses_replies_only_and_keeps_order(stack_factory):
 def test_agent_events_keep_flowing_during_a_reply_pause(stack_factory):
     stack = stack_factory()
     alice = stack.person("alice")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
+    alice.set_meeting()
     stack.fault(method="POST", path="/messages", status=429, retry_after=3, seconds=3)
     alice.say("call me at 408 555 0100")
     # the session moves through the SDK states while no reply can be posted
@@ -218,8 +216,7 @@ def test_agent_events_keep_flowing_during_a_reply_pause(stack_factory):
 def test_dial_out_too_old_is_never_placed_and_asks_to_confirm(stack_factory):
     stack = stack_factory(dialout_max_age_seconds=1)
     alice = stack.person("alice")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
+    alice.set_meeting()
     stack.bot.worker.stop()
     alice.say("call me at 408 555 0100")
     time.sleep(1.5)  # the backlog: the request waits in the inbox past the age limit
@@ -245,8 +242,7 @@ def test_other_late_answers_say_they_are_late(stack_factory):
 def test_no_agent_alive_answers_at_once_and_readyz_says_so(stack_factory):
     stack = stack_factory()
     alice = stack.person("alice")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
+    alice.set_meeting()
     stack.bot.agent.stop()
     alice.say("call me at 408 555 0100")
     alice.expect("meeting service is unavailable", timeout=5)
@@ -261,11 +257,8 @@ def test_no_agent_alive_answers_at_once_and_readyz_says_so(stack_factory):
 def test_vanished_agent_leaves_sessions_left(stack_factory):
     stack = stack_factory()
     alice = stack.person("alice")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
-    alice.say("call me at 408 555 0100")
-    alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    alice.set_meeting()
+    alice.connect_phone()
     stack.bot.agent.stop()  # its heartbeat goes with it
     alice.expect("Your phone audio dropped")
     assert stack.session(alice)["dial_out_status"] == "LEFT"
@@ -308,8 +301,7 @@ def test_inactive_webhook_is_reactivated_by_self_heal(stack_factory):
 def test_phone_audio_event_redelivered_is_told_once(stack_factory):
     stack = stack_factory()
     alice = stack.person("alice")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
+    alice.set_meeting()
     alice.say("call me at 408 555 0100")
     alice.expect("Your phone is connected")
     events = stack.settings.key("meetings", "events")
@@ -323,8 +315,7 @@ def test_phone_audio_event_redelivered_is_told_once(stack_factory):
 
 def test_metrics_cover_the_operators_view(stack):
     alice = stack.person("alice")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
+    alice.set_meeting()
     text = requests.get(f"{stack.bot_url}/metrics", timeout=5).text
     for name in ("webhook_deliveries_total", "webhook_ack_seconds_bucket", "inbox_depth", "inbox_pending",
                  "event_processing_seconds_bucket", "dead_letter_entries", "agents_alive", "webex_api_calls_total",

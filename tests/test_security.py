@@ -12,11 +12,6 @@ from bot.audit import AuditLog
 pytestmark = pytest.mark.integration
 
 
-def set_meeting(person, number="2551 234 567"):
-    person.say(f"meeting {number}")
-    person.expect("Meeting set to")
-
-
 def audit(stack) -> list[dict]:
     return AuditLog(stack.redis, stack.settings).read(limit=100)
 
@@ -42,7 +37,7 @@ def test_person_from_another_org_is_refused_and_nothing_stored(stack_factory):
     assert refusal["roomId"] == carol.direct_room
     assert stack.redis.exists(stack.settings.key("session", carol.id)) == 0
     assert stack.agent_commands() == [] and audit(stack) == []
-    set_meeting(alice)  # Acme people are served
+    alice.set_meeting()  # Acme people are served
 
 
 def test_allowed_domains_and_people(stack_factory):
@@ -74,7 +69,7 @@ FORBIDDEN = [
 def test_each_forbidden_number_is_refused_with_its_rule_and_audited(stack_factory):
     stack = stack_factory(dialout_countries="US,CA,GB,FR,DE")
     alice = stack.person("alice")
-    set_meeting(alice)
+    alice.set_meeting()
     for number, rule_words in FORBIDDEN:
         alice.say(f"call me at {number}")
         reply = alice.expect("No call was placed")
@@ -89,7 +84,7 @@ def test_each_forbidden_number_is_refused_with_its_rule_and_audited(stack_factor
 def test_burst_over_the_personal_limit_is_refused_and_audited(stack_factory):
     stack = stack_factory(dialout_limit_person=2)
     alice = stack.person("alice")
-    set_meeting(alice)
+    alice.set_meeting()
     alice.say("call me at 408 555 0100")
     alice.expect("Your phone is connected")
     alice.say("hang up")
@@ -110,8 +105,8 @@ def test_burst_over_the_personal_limit_is_refused_and_audited(stack_factory):
 def test_organisation_limit_is_shared_by_everyone_in_it(stack_factory):
     stack = stack_factory(dialout_limit_org=1)
     alice, bob = stack.person("alice"), stack.person("bob")
-    set_meeting(alice)
-    set_meeting(bob)
+    alice.set_meeting()
+    bob.set_meeting()
     alice.say("call me at 408 555 0100")
     alice.expect("Calling")
     bob.say("call me at 408 555 0111")
@@ -120,7 +115,7 @@ def test_organisation_limit_is_shared_by_everyone_in_it(stack_factory):
 
 def test_forged_card_press_is_refused(stack):
     alice = stack.person("alice")
-    set_meeting(alice)
+    alice.set_meeting()
     alice.say("help")
     card = alice.expect("Phone audio for your Webex meeting")
     press_raw(alice, card, "Dial in", lambda data: data.update(t="AAAAAAAAAAAAAAAAAAAAAA"))
@@ -135,7 +130,7 @@ def test_forged_card_press_is_refused(stack):
 def test_stranger_cannot_take_a_card_by_rewriting_its_owner(stack):
     alice, bob = stack.person("alice"), stack.person("bob")
     group = stack.group_room()
-    set_meeting(alice)
+    alice.set_meeting()
     alice.say("help", room=group)
     card = alice.expect("Phone audio for your Webex meeting", room=group)
     press_raw(bob, card, "Dial in", lambda data: data.update(owner=bob.id))
@@ -147,7 +142,7 @@ def test_stranger_cannot_take_a_card_by_rewriting_its_owner(stack):
 def test_expired_card_is_refused(stack_factory):
     stack = stack_factory(card_ttl_seconds=1)
     alice = stack.person("alice")
-    set_meeting(alice)
+    alice.set_meeting()
     alice.say("help")
     card = alice.expect("Phone audio for your Webex meeting")
     time.sleep(1.5)
@@ -158,10 +153,10 @@ def test_expired_card_is_refused(stack_factory):
 
 def test_card_for_another_meeting_is_refused(stack):
     alice = stack.person("alice")
-    set_meeting(alice)
+    alice.set_meeting()
     alice.say("help")
     card = alice.expect("Phone audio for your Webex meeting")
-    set_meeting(alice, "2551 999 888")
+    alice.set_meeting("2551 999 888")
     alice.press(card, "Dial in")
     alice.expect("out of date")
     assert stack.agent_commands() == []
@@ -169,10 +164,8 @@ def test_card_for_another_meeting_is_refused(stack):
 
 def test_old_disconnect_never_ends_a_newer_call(stack):
     alice = stack.person("alice")
-    set_meeting(alice)
-    alice.say("call me at 408 555 0100")
-    first = alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    alice.set_meeting()
+    first = alice.connect_phone()
     alice.say("hang up")
     alice.expect("Your phone is disconnected")
     alice.say("call me at 408 555 0100")
@@ -187,7 +180,7 @@ def test_old_disconnect_never_ends_a_newer_call(stack):
 
 def test_card_keeps_working_while_the_call_changes_state(stack):
     alice = stack.person("alice")
-    set_meeting(alice)
+    alice.set_meeting()
     alice.say("dial in")
     card = alice.expect("Dial in to meeting")
     alice.press(card, "Call me", number="408 555 0100")  # the dial-in card, after the call moved on
@@ -199,7 +192,7 @@ def test_card_keeps_working_while_the_call_changes_state(stack):
 
 def test_pressing_call_me_twice_places_one_call(stack):
     alice = stack.person("alice")
-    set_meeting(alice)
+    alice.set_meeting()
     alice.say("dial out")
     prompt = alice.expect("Which phone should I call?")
     alice.press(prompt, "Call me", number="408 555 0100")
@@ -212,7 +205,7 @@ def test_pressing_call_me_twice_places_one_call(stack):
 def test_audit_from_chat_is_for_admins_only(stack_factory, redis_url):
     stack = stack_factory(admins="alice@acme.example")
     alice, bob = stack.person("alice"), stack.person("bob")
-    set_meeting(bob)
+    bob.set_meeting()
     bob.say("call me at +1 900 555 0100")
     bob.expect("No call was placed")
     bob.say("audit")

@@ -51,11 +51,8 @@ def test_a_wrong_meeting_password_is_explained(stack):
 
 def test_a_crashed_page_is_told_and_reconnects_with_one_press(stack):
     alice = stack.person("alice")
-    alice.say("meeting 2551 234 567")
-    alice.expect("Meeting set")
-    alice.say("call me at 408 555 0100")
-    alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    alice.set_meeting()
+    alice.connect_phone()
     stack.bot.agent.crash_page(alice.id)
     dropped = alice.expect("Your phone audio dropped")
     assert stack.session(alice)["dial_out_status"] == "LEFT"

@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         webex = runtime.webex_for(settings)
         changes = webhook_registration.sync(webex, settings.public_url, runtime.webhook_secret_for(settings))
         print("\n".join(changes) or "webhooks already in place; nothing changed")
+        for hook in webex.webhooks():
+            print(f"  {hook.get('status', '?'):<8} {hook.get('resource')}:{hook.get('event')} -> "
+                  f"{hook.get('targetUrl')}  ({hook.get('name')})")
         return 0
     if args.command == "dead-letters":
         from bot.dead_letters import run_dead_letters

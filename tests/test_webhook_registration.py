@@ -48,3 +48,21 @@ def test_reactivates_inactive_and_deletes_stale(webex):
     assert stale["id"] not in ids and foreign["id"] in ids and messages_hook["id"] in ids
     assert all(h["status"] == "active" for h in webex.webhooks())
     assert webhook_registration.sync(webex, PUBLIC, "s3cret") == []
+
+
+def test_the_command_line_syncs_and_lists(webex):
+    import subprocess
+    import sys
+
+    from bot.config import REPO_ROOT
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT), "WEBEX_ACCESS_TOKEN": "sandbox-bot-token",
+           "WEBEX_WEBHOOK_SECRET": "s3cret", "PUBLIC_URL": PUBLIC, "WEBEX_API_URL": f"{webex.server_url}/v1/",
+           "LOG_LEVEL": "WARNING"}
+    first = subprocess.run([sys.executable, "-m", "bot", "webhooks", "sync"], env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert "created messages:created" in first.stdout and "active   attachmentActions:created" in first.stdout
+    second = subprocess.run([sys.executable, "-m", "bot", "webhooks", "sync"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert "nothing changed" in second.stdout and "s3cret" not in second.stdout + second.stderr

@@ -100,7 +100,7 @@ def start_worker(runtime: Runtime) -> Worker:
 def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: bool = True,
           client: redis.Redis | None = None, web_port: int | None = None) -> Runtime:
     sandbox = sandbox_state = None
-    if settings.sandbox and settings.webex_api_url == Settings.webex_api_url:
+    if settings.sandbox and settings.webex_api_url == Settings.webex_api_url and (web or workers):
         settings, sandbox, sandbox_state = start_sandbox_webex(settings)
         if web and not settings.simulator_answer_mode:
             settings = replace(settings, simulator_answer_mode="manual")  # people answer in the browser
@@ -118,8 +118,9 @@ def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: 
         if web:
             pages = [sandbox_web.create_blueprint(runtime)] if sandbox is not None else []
             app = create_app(settings, runtime.redis, runtime.webhook_secret, extra_blueprints=pages)
-            runtime.web = serve(app, host="0.0.0.0" if web_port is None else "127.0.0.1",
-                                port=settings.port if web_port is None else web_port)
+            # The sandbox hands out people's tokens to its page: it listens on this machine only.
+            host = "127.0.0.1" if settings.sandbox or web_port is not None else "0.0.0.0"
+            runtime.web = serve(app, host=host, port=settings.port if web_port is None else web_port)
             if settings.sandbox:
                 public_url = public_url or f"http://127.0.0.1:{runtime.web.port}"
                 webhook_registration.sync(runtime.webex, public_url, runtime.webhook_secret)

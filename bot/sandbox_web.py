@@ -88,7 +88,3 @@ def create_blueprint(runtime) -> Blueprint:
 
 def _world(runtime) -> dict:
     return requests.get(f"{runtime.sandbox.url}/_sandbox/world", timeout=5).json()
-
-
-def web_files_present() -> bool:
-    return (WEB_DIR / "index.html").exists() and all((folder / name).exists() for name, folder in VENDOR.items())

@@ -25,7 +25,6 @@ class WebhookHealer:
         self.interval = interval_seconds
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
-        self.heals = 0
 
     def start(self) -> "WebhookHealer":
         self.thread = threading.Thread(target=self._run, name="webhook-healer", daemon=True)
@@ -56,7 +55,6 @@ class WebhookHealer:
         except Exception as exc:  # noqa: BLE001 - try again on the next round
             log.warning("webhook self-heal failed", extra={"error": type(exc).__name__})
             return False
-        self.heals += 1
         if changes:
             log.warning("webhooks healed", extra={"changes": changes})
         return True

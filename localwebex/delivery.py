@@ -20,7 +20,6 @@ FILTER_KEYS = {
     "messages": {"roomId", "roomType", "personId", "personEmail", "mentionedPeople"},
     "attachmentActions": {"roomId", "personId", "messageId"},
 }
-DELIVERABLE = set(FILTER_KEYS)
 
 
 def parse_filter(text: str | None) -> dict[str, str]:

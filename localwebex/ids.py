@@ -28,8 +28,3 @@ def decode_id(webex_id: str) -> tuple[str, str] | None:
         return None
     kind, _, rest = raw[len(_PREFIX):].partition("/")
     return (kind, rest) if kind in KINDS and rest else None
-
-
-def kind_of(webex_id: str) -> str | None:
-    decoded = decode_id(webex_id)
-    return decoded[0] if decoded else None

@@ -189,8 +189,12 @@ class Person:
         self.say(f"call me at {number}")
         self.expect("Calling")
         connected = self.expect("Your phone is connected")
-        self.stack.wait_until(lambda: self.stack.session(self).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+        self.wait_for_dial_out("SUCCESS")
         return connected
+
+    def wait_for_dial_out(self, status: str) -> None:
+        """Until this person's session shows the dial-out in `status` (the SDK's PSTN_STATUS)."""
+        self.stack.wait_until(lambda: self.stack.session(self).get("dial_out_status") == status, what=status)
 
     def quiet_for(self, seconds: float) -> list[dict]:
         """Bot messages that arrive in the next `seconds` (usually expected to be none)."""

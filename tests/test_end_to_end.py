@@ -53,7 +53,7 @@ def test_dial_in_card_buttons(stack):
     alice.press(card, "Call me", number="(408) 555-0100")
     alice.expect("Calling +1 408-555-0100")
     alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    alice.wait_for_dial_out("SUCCESS")
     alice.press(card, "Disconnect phone")
     alice.expect("Your phone is disconnected")
     session = stack.session(alice)
@@ -87,7 +87,7 @@ def test_connected_card_buttons_hang_up_and_computer_audio(stack):
     prompt = alice.expect("Which phone should I call?")
     alice.press(prompt, "Call me", number="408 555 0100")
     second = alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    alice.wait_for_dial_out("SUCCESS")
     alice.press(second, "Disconnect phone")
     alice.expect("Your phone is disconnected")
 

@@ -179,7 +179,7 @@ def test_rate_limit_pauses_replies_only_and_keeps_order(stack_factory):
     alice.say("call me at 408 555 0100")
     bob.say("help")
     bob.say("stauts")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    alice.wait_for_dial_out("SUCCESS")
     assert not [r for r in bot_posts() if r["status"] == 200], "a reply went out during the pause"
     alice.expect("Your phone is connected", timeout=20)
     bob.expect("I didn't understand", timeout=20)
@@ -208,7 +208,7 @@ def test_agent_events_keep_flowing_during_a_reply_pause(stack_factory):
     stack.fault(method="POST", path="/messages", status=429, retry_after=3, seconds=3)
     alice.say("call me at 408 555 0100")
     # the session moves through the SDK states while no reply can be posted
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", timeout=3, what="SUCCESS")
+    alice.wait_for_dial_out("SUCCESS")
     assert not [m for m in alice.new_bot_messages() if "Calling" in m.get("markdown", "")]
     alice.expect("Calling", timeout=15)
 

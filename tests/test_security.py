@@ -170,7 +170,7 @@ def test_old_disconnect_never_ends_a_newer_call(stack):
     alice.expect("Your phone is disconnected")
     alice.say("call me at 408 555 0100")
     alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="second call")
+    alice.wait_for_dial_out("SUCCESS")
     alice.press(first, "Disconnect phone")
     alice.expect("out of date")
     alice.quiet_for(0.5)
@@ -185,7 +185,7 @@ def test_card_keeps_working_while_the_call_changes_state(stack):
     card = alice.expect("Dial in to meeting")
     alice.press(card, "Call me", number="408 555 0100")  # the dial-in card, after the call moved on
     alice.expect("Your phone is connected")
-    stack.wait_until(lambda: stack.session(alice).get("dial_out_status") == "SUCCESS", what="SUCCESS")
+    alice.wait_for_dial_out("SUCCESS")
     alice.press(card, "Disconnect phone")
     alice.expect("Your phone is disconnected")
 

@@ -35,6 +35,7 @@ run: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK)
 	$(PYTHON) -m bot
 
 test: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK) chromium
+	$(VENV)/bin/lint-imports --no-cache
 	$(PYTHON) -m pytest -q
 
 bench: $(VENV)/.installed

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.own_redis import free_port, own_redis  # noqa: E402
-from bot.signature import HEADER, sign  # noqa: E402
+from bot.web.signature import HEADER, sign  # noqa: E402
 
 SECRET = "bench-secret"
 

@@ -17,14 +17,14 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import subprocess  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
 from bench.own_redis import free_port, own_redis  # noqa: E402
 from bot import runtime  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.inbox import Inbox  # noqa: E402
-from bot.redis_connection import connect  # noqa: E402
-
-import subprocess  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+from bot.stores.redis_connection import connect  # noqa: E402
+from bot.streams.inbox import Inbox  # noqa: E402
 
 
 @contextmanager

@@ -6,8 +6,9 @@ import signal
 import sys
 import threading
 
-from bot import logs, runtime, webhook_registration
+from bot import logs, runtime
 from bot.config import load_settings
+from bot.webex import webhook_registration
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,18 +44,18 @@ def main(argv: list[str] | None = None) -> int:
                   f"{hook.get('targetUrl')}  ({hook.get('name')})")
         return 0
     if args.command == "dead-letters":
-        from bot.dead_letters import run_dead_letters
+        from bot.streams.dead_letters import run_dead_letters
 
         return run_dead_letters(settings, args.action, args.ids)
     if args.command == "audit":
-        from bot.audit import AuditLog, describe
-        from bot.redis_connection import connect
+        from bot.stores.audit import AuditLog, describe
+        from bot.stores.redis_connection import connect
 
         entries = AuditLog(connect(settings), settings).read(args.person, args.limit)
         print("\n".join(describe(entry) for entry in entries) or "no dial-out attempts in the audit log")
         return 0
     if args.command == "chat":
-        from bot.terminal_chat import run_chat
+        from bot.sandbox.terminal_chat import run_chat
 
         return run_chat(args.url or f"http://127.0.0.1:{settings.effective_sandbox_port}", args.person)
 
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Bot listening on http://127.0.0.1:{running.web.port}/  (health: /healthz, metrics: /metrics)", flush=True)
     try:
         if chat_here and running.sandbox is not None:
-            from bot.terminal_chat import run_chat
+            from bot.sandbox.terminal_chat import run_chat
 
             print("Sandbox mode: no WEBEX_ACCESS_TOKEN, so this talks to the local Webex server "
                   f"at {running.sandbox.url}. Phones are simulated.\n"

@@ -8,7 +8,7 @@ import time
 
 import phonenumbers
 
-from bot.phone_numbers import mask
+from bot.conversation.phone_numbers import mask
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 

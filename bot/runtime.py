@@ -11,19 +11,20 @@ from dataclasses import dataclass, replace
 
 import redis
 
-from bot import sandbox_web, webhook_registration
-from bot.app import create_app
 from bot.config import Settings
-from bot.directory import Directory
-from bot.incoming import BotIdentity, Incoming
-from bot.card_tokens import signing_key
-from bot.endpoint_pauses import EndpointPauses
-from bot.redis_connection import connect
-from bot.self_heal import WebhookHealer
-from bot.simulator import SimulatedAgent
-from bot.webex_client import WebexClient
-from bot.worker import Worker
-from localwebex.testing import ServerHandle, serve
+from bot.conversation.card_tokens import signing_key
+from bot.meeting.simulator import SimulatedAgent
+from bot.sandbox import web_routes as sandbox_web
+from bot.stores.directory import Directory
+from bot.stores.endpoint_pauses import EndpointPauses
+from bot.stores.redis_connection import connect
+from bot.web.app import create_app
+from bot.web.server import ServerHandle, serve
+from bot.webex import webhook_registration
+from bot.webex.client import WebexClient
+from bot.webex.incoming import BotIdentity, Incoming
+from bot.webex.self_heal import WebhookHealer
+from bot.worker.runner import Worker
 
 log = logging.getLogger(__name__)
 SANDBOX_BOT_TOKEN = "sandbox-bot-token"
@@ -81,8 +82,8 @@ def start_agent(settings: Settings, client: redis.Redis):
     if settings.meeting_backend == "simulator":
         return SimulatedAgent(settings, client).start()
     if settings.meeting_backend == "webex":
-        from bot.agent_identity import AgentIdentity
-        from bot.webex_agent import BrowserAgent
+        from bot.meeting.browser_agent import BrowserAgent
+        from bot.meeting.identities import AgentIdentity
 
         issuer = WebexClient(settings, settings.webex_guest_issuer_token) if settings.webex_guest_issuer_token else None
         return BrowserAgent(settings, client, AgentIdentity(settings, client, issuer)).start()

@@ -1,8 +1,10 @@
 """The dial-in card: number to call, global call-in link, access code, attendee ID."""
 from adaptivecardbuilder import ActionOpenUrl, ActionShowCard, AdaptiveCard, Fact, FactSet, TextBlock
 
+from bot.conversation.catalog import DIAL_OUT, HANG_UP, STATUS
+from bot.webex.messages import CardMessage
 from cards.prompts import phone_input
-from cards.render import CardMessage, button, to_dict
+from cards.render import command_button, to_dict
 
 
 def dial_in_card(owner: str, meeting: str, toll_number: str, toll_label: str, global_callin_url: str,
@@ -20,10 +22,10 @@ def dial_in_card(owner: str, meeting: str, toll_number: str, toll_label: str, gl
     show = ActionShowCard(title="Call me instead", card=AdaptiveCard())
     card.add(show)
     show.card.add(phone_input(last_number))
-    show.card.add(button("Call me", "dial_out", owner, style="positive"))
+    show.card.add(command_button(DIAL_OUT, owner))
     card.back_to_top()
-    card.add(button("Disconnect phone", "hang_up", owner, style="destructive"))
-    card.add(button("Status", "status", owner))
+    card.add(command_button(HANG_UP, owner))
+    card.add(command_button(STATUS, owner))
     markdown = (f"**Dial in to meeting {meeting}**\n"
                 f"- {toll_label or 'Call-in number'}: {toll_number}\n"
                 f"- Access code: {access_code}\n- Attendee ID: {attendee_id}\n"

@@ -1,17 +1,8 @@
 """A short message with the buttons that make sense next."""
 from adaptivecardbuilder import AdaptiveCard, TextBlock
 
-from cards.render import CardMessage, button, to_dict
-
-# Buttons a notice may offer: action → (title, style)
-BUTTONS = {
-    "help": ("Help", None),
-    "dial_in": ("Dial in", None),
-    "dial_out": ("Call me", "positive"),
-    "hang_up": ("Disconnect phone", "destructive"),
-    "computer_audio": ("Use computer audio", None),
-    "status": ("Status", None),
-}
+from bot.webex.messages import CardMessage
+from cards.render import command_button, to_dict
 
 
 def notice_card(owner: str, title: str, text: str, actions: tuple[str, ...]) -> CardMessage:
@@ -20,6 +11,5 @@ def notice_card(owner: str, title: str, text: str, actions: tuple[str, ...]) -> 
     if text:
         card.add(TextBlock(text, wrap=True))
     for action in actions:
-        label, style = BUTTONS[action]
-        card.add(button(label, action, owner, style=style))
+        card.add(command_button(action, owner))
     return CardMessage(markdown=f"**{title}**" + (f"\n{text}" if text else ""), card=to_dict(card))

@@ -1,7 +1,9 @@
 """Cards that ask for something: which meeting, which number."""
 from adaptivecardbuilder import AdaptiveCard, InputText, TextBlock
 
-from cards.render import CardMessage, button, to_dict
+from bot.conversation.catalog import DIAL_OUT, SET_MEETING
+from bot.webex.messages import CardMessage
+from cards.render import button, command_button, to_dict
 
 # Only a character filter for the client; the number itself is read by `phonenumbers`.
 PHONE_CHARACTERS = r"^[0-9+().\-\s]{3,32}$"
@@ -27,7 +29,7 @@ def phone_prompt(owner: str, last_number: str = "", meeting: str = "") -> CardMe
     if meeting:
         card.add(TextBlock(f"It joins meeting {meeting} as your audio.", wrap=True, isSubtle=True))
     card.add(phone_input(last_number))
-    card.add(button("Call me", "dial_out", owner, style="positive"))
+    card.add(command_button(DIAL_OUT, owner))
     return CardMessage(
         markdown="Which phone should I call? Reply with `call me at <number>`, e.g. `call me at 408 555 0100`.",
         card=to_dict(card),
@@ -46,7 +48,7 @@ def meeting_prompt(owner: str, then: str = "") -> CardMessage:
         isRequired=True,
         errorMessage="Enter the meeting number, link or SIP address.",
     ))
-    card.add(button("Use this meeting", "set_meeting", owner, style="positive"))
+    card.add(button("Use this meeting", SET_MEETING, owner, style="positive"))
     return CardMessage(
         markdown="Which meeting? Reply with `meeting <number | link | SIP address>`, e.g. `meeting 2551 234 567`.",
         card=to_dict(card),
@@ -66,5 +68,5 @@ def call_again_card(owner: str, title: str, text: str, label: str, e164: str) ->
     card = AdaptiveCard()
     card.add(TextBlock(title, size="medium", weight="bolder", wrap=True))
     card.add(TextBlock(text, wrap=True))
-    card.add(button(label, "dial_out", owner, style="positive", number=e164))
+    card.add(command_button(DIAL_OUT, owner, title=label, number=e164))
     return CardMessage(markdown=f"**{title}**\n{text} Say `call me at {e164}` to call again.", card=to_dict(card))

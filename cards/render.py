@@ -2,24 +2,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from adaptivecardbuilder import ActionSubmit, AdaptiveCard
 
+from bot.conversation.catalog import BUTTONS
+
 CARD_VERSION = "1.3"  # the newest version Webex renders
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-
-
-@dataclass(frozen=True)
-class CardMessage:
-    """A card and the markdown shown by clients that show no cards."""
-
-    markdown: str
-    card: dict | None = None
-
-    def attachments(self) -> list[dict]:
-        return [{"contentType": CONTENT_TYPE, "content": self.card}] if self.card else []
 
 
 def to_dict(card: AdaptiveCard) -> dict:
@@ -57,3 +46,9 @@ def button(title: str, action: str, owner: str, style: str | None = None, **data
     """A submit button that says what it does and whose card it is."""
     extra = {"style": style} if style else {}
     return ActionSubmit(title=title, data={"action": action, "owner": owner, **data}, **extra)
+
+
+def command_button(action: str, owner: str, title: str = "", **data) -> ActionSubmit:
+    """The catalog's button for a command (its title and style), unless a title is given."""
+    declared = BUTTONS[action]
+    return button(title or declared.title, action, owner, style=declared.style, **data)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import redis
 
-from tests.scenario import Stack
+from tests.support.scenario import Stack
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the story
 

@@ -8,8 +8,10 @@ from cards.render import command_button, to_dict
 QUICK_ACTIONS = (DIAL_IN, DIAL_OUT, STATUS)
 
 
-def help_card(owner: str) -> CardMessage:
+def help_card(owner: str, hello: str = "") -> CardMessage:
     card = AdaptiveCard()
+    if hello:
+        card.add(TextBlock(hello, wrap=True))
     card.add(TextBlock("Phone audio for your Webex meeting", size="medium", weight="bolder", wrap=True))
     card.add(TextBlock("Type a command, or press a button. In a group space, @mention me first.", wrap=True, isSubtle=True))
     for syntax, example, meaning in HELP_ROWS:
@@ -22,4 +24,5 @@ def help_card(owner: str) -> CardMessage:
         ])
     card.add([command_button(action, owner) for action in QUICK_ACTIONS])
     lines = "\n".join(f"- `{syntax}`: {meaning} Example: `{example}`" for syntax, example, meaning in HELP_ROWS)
-    return CardMessage(markdown=f"**Phone audio for your Webex meeting**\n{lines}", card=to_dict(card))
+    greeting = f"{hello}\n" if hello else ""
+    return CardMessage(markdown=f"{greeting}**Phone audio for your Webex meeting**\n{lines}", card=to_dict(card))

@@ -24,6 +24,8 @@ HANG_UP = "hang_up"
 COMPUTER_AUDIO = "computer_audio"
 STATUS = "status"
 AUDIT = "audit"
+GREETING = "greeting"
+THANKS = "thanks"
 
 
 @dataclass(frozen=True)
@@ -41,46 +43,99 @@ class Spec:
     syntax: str  # as the help card writes it
     example: str  # what to type; also the suggestion for a near miss
     meaning: str  # the help card's line
-    phrases: tuple[str, ...]  # lowercase, whole words
+    offer: str = ""  # what the bot would do, as "Do you want me to ...?" says it
+    phrases: tuple[str, ...] = ()  # patterns (patterns.py) that ask for it anywhere in a sentence
+    solo: tuple[str, ...] = ()  # patterns that ask for it only when little else is said ("status")
     takes_argument: bool = False
     needs_agent: bool = False  # answered at once when no meeting agent is alive
+    acts: bool = False  # it changes something; two of these in one sentence are asked about, not guessed
     button: Button | None = None
     card_action: str = ""  # the action a card's form submits for it, when not its name
     fixed: dict = field(default_factory=dict)  # constructor arguments that come with the phrase
     in_help: bool = True
 
 
+CALL_VERB = "call|ring|phone|dial|buzz|cal|cll"
+# Words that say a destination is the meeting's, not a phone's; and that the space's meeting is meant.
+MEETING_CUES = ("meeting", "meet", "mtg", "webex", "conference", "room", "link", "sip", "pmr", "session", "call-in")
+SPACE_CUES = ("space", "spaces", "room", "group", "channel", "team", "everyone", "everybody", "here", "us")
+MY_PHONE = "phone|mobile|cell|cellphone|iphone|android|work|office|desk|landline|number|line"
+COMPUTER = "computer|pc|laptop|desktop|app|browser|headset|mac|macbook"
+
 CATALOG: tuple[Spec, ...] = (
     Spec(MEETING, c.SetMeeting, "meeting <number | link | SIP>", "meeting 2551 234 567",
-         "Choose the meeting (remembered for you).",
-         ("meeting", "use meeting", "set meeting", "my meeting is", "meeting is", "the meeting is", "join meeting"),
-         takes_argument=True, needs_agent=True, card_action=SET_MEETING),
+         "Choose the meeting (remembered for you). Add `for this space` in a group space.",
+         offer="change your meeting",
+         solo=("meeting|meting", "set|use|join|change|update [my|the] meeting [number|link|to]", "my|the meeting is|number"),
+         takes_argument=True, needs_agent=True, acts=True, card_action=SET_MEETING),
     Spec(DIAL_IN, c.DialIn, "dial in", "dial in", "Get the number to call, the access code and your attendee ID.",
-         ("dial in", "dial-in", "dialin", "call in", "call-in", "callin", "how do i dial in", "dial in number",
-          "dial-in number", "call-in number", "give me the dial in", "use dial in"),
-         needs_agent=True, button=Button("Dial in", acts_on_meeting=True)),
+         offer="give you the dial-in details",
+         phrases=("dial|call|phone|ring in|inn|into", "join|connect|get|attend [in] by|via|over|from|with|using|on "
+                  "[the|my|a] phone|telephone|mobile|cell|landline",
+                  "dial|call in|into details|info|information|number|numbers", "access|host|attendee code|id|pin",
+                  "whats|what [is] [the|my] meeting code|id|pin", "toll|tollfree [free] number|numbers",
+                  "[the] number to|for call|dial|calling|dialing|dialling [in]",
+                  "what|which|where [number] [do|should|can|shall] [i] call|dial|ring [to|in|into]",
+                  "number for|of [the|my] meeting", "conference|bridge|meeting|webex phone|call number",
+                  "how [do|can|should] i dial"),
+         needs_agent=True, acts=True, button=Button("Dial in", acts_on_meeting=True)),
     Spec(DIAL_OUT, c.DialOut, "call me at <number>", "call me at 408 555 0100",
-         "Your phone rings and becomes your meeting audio.",
-         ("dial out", "dial-out", "dialout", "call me", "dial me", "ring me", "phone me", "callback", "call back",
-          "call-back", "call my phone", "call", "dial", "use phone", "use my phone", "call me instead"),
-         takes_argument=True, needs_agent=True, button=Button("Call me", "positive", acts_on_meeting=True)),
-    Spec(HANG_UP, c.HangUp, "hang up", "hang up", "Disconnect your phone from the meeting.",
-         ("hang up", "hangup", "hang-up", "disconnect", "disconnect phone", "disconnect my phone", "end call",
-          "end the call", "drop call", "drop the call", "hang up phone", "hang up the phone", "stop call"),
-         needs_agent=True, button=Button("Disconnect phone", "destructive", acts_on_call=True, acts_on_meeting=True)),
+         "Your phone rings and becomes your meeting audio. Or: `call my mobile`.", offer="call your phone",
+         phrases=(f"{CALL_VERB} me", f"{CALL_VERB} [me] [on|at|to] my {MY_PHONE}", "give me a call|ring|buzz",
+                  "dial out", "call|ring back [me]", "call me back", f"{CALL_VERB} out",
+                  "connect|add|bring|put|patch|join my phone [in] to|into|with [the|my] meeting|call",
+                  "connect|add|bring|put|patch my phone", "join|connect|add|bring me [in] by|via|over|on [the|my] phone",
+                  "use my phone [for] [audio]", "phone audio"),
+         takes_argument=True, needs_agent=True, acts=True, button=Button("Call me", "positive", acts_on_meeting=True)),
+    Spec(HANG_UP, c.HangUp, "hang up", "hang up", "Disconnect your phone from the meeting.", offer="hang up your phone",
+         phrases=("hang up|off [on] [the|my|this] [phone|call|line]",
+                  "disconnect|cancel [me|my|the|this] [phone|call|dial] [audio|out|in|line]",
+                  "end|stop|cut|kill|terminate|finish|drop|close [the|my|this] [phone] call|line",
+                  "drop|remove|kick|take|get [me|my] [phone] [off|out|from] [of] [the|my|this] meeting|call",
+                  "stop calling [me]", "end|stop [the|my] phone"),
+         needs_agent=True, acts=True,
+         button=Button("Disconnect phone", "destructive", acts_on_call=True, acts_on_meeting=True)),
     Spec(COMPUTER_AUDIO, c.HangUp, "computer audio", "computer audio",
-         "Hang up the phone and go back to your Webex app's audio.",
-         ("computer audio", "use computer audio", "switch to computer audio", "back to computer audio",
-          "go back to computer audio", "use computer", "use my computer", "computer", "app audio", "use app audio"),
-         needs_agent=True, fixed={"back_to_computer": True},
+         "Hang up the phone and go back to your Webex app's audio.", offer="switch you back to computer audio",
+         phrases=(f"[webex] {COMPUTER} audio|sound", f"audio|sound [back] to|via|through|over [the|my] [webex] {COMPUTER}",
+                  f"back|switch|go|move|return|put [me|us|it|my|audio] [back] to [using] [the|my] [webex] {COMPUTER}",
+                  f"use|using [the|my] [webex] {COMPUTER} [for|as] [audio|sound] [instead]"),
+         solo=("computer",), needs_agent=True, acts=True, fixed={"back_to_computer": True},
          button=Button("Use computer audio", acts_on_call=True, acts_on_meeting=True)),
     Spec(STATUS, c.Status, "status", "status", "Your meeting, phone-audio state and attendee ID.",
-         ("status", "state", "what's my status", "whats my status", "where am i", "show status"),
-         button=Button("Status")),
+         phrases=("status of|on [my|the] call|phone|meeting|audio", "my status", "call|phone|audio status",
+                  "am i [still] connected|on|in|there|live|joined|dialed|dialled",
+                  "is|are my phone|call|audio [still] connected|on|in|going|ok|okay|working|ringing|live|there|active "
+                  "[to|in|on] [the|my] [meeting|call]",
+                  "is|are the call|phone [still] connected|on|going|ok|okay|working|ringing|live|active",
+                  "did|has|have [the|my] call|phone|it [already] connect|connected|work|go|gone|join|joined|ring|rang",
+                  "what|which meeting [am|did|have|do] [i|you] [in|on|set|chose|choose|pick|picked|use|using|joined|have]",
+                  "what|which|whats [is] [my|the] [current] meeting", "my current meeting",
+                  "whats|what going on with [my|the] call|phone|audio", "how is|s [my|the] call|phone",
+                  "are you [still] calling|ringing|dialing|dialling [me|my]",
+                  "is it [still] ringing|dialing|dialling|calling|connecting|connected", "where am i",
+                  "is everything ok|okay|alright|fine [with] [my|the] call|phone"),
+         solo=("status|state|stat|stats", "check|show|get|see [my] status"), button=Button("Status")),
     Spec(HELP, c.Help, "help", "help", "This card.",
-         ("help", "?", "menu", "commands", "start", "what can you do", "how does this work"), button=Button("Help")),
+         phrases=("what can you do", "what [else] do you do", "what you [can] do", "how does this|it [bot] work",
+                  "how do i use [this|the|you|it]", "what can i say|ask|type|tell",
+                  "list|show [me] [the|your|all] commands|options", "what are [the|your] commands|options",
+                  "what [commands|options] [do] [you] have|support|know|understand", "what is this [bot|thing]",
+                  "what|who are you", "show [me] [the] help|menu", "help me", "i need help"),
+         solo=("help|halp|hlep", "menu|commands|options|instructions|usage|manual", "?"), button=Button("Help")),
     Spec(AUDIT, c.AuditQuery, "audit [email]", "audit", "Admins: the latest dial-out attempts.",
-         ("audit", "audit log", "show audit"), takes_argument=True, in_help=False),
+         phrases=("audit log|logs|trail|history|entries|report", "call audit [log|logs|trail]",
+                  "dial|dialout out|outs|dialouts log|logs|history|audit|report|list",
+                  "list|show [all] [the] [recent] [dial] outs|dialouts"),
+         solo=("[show|pull|get|fetch|read|view|open|see|check] [me] [the] audit [log|logs|trail|entries|history] "
+               "[for|of|on]",), takes_argument=True, in_help=False),
+    Spec(GREETING, c.Help, "", "hello", "", fixed={"greeting": True},
+         solo=("hi|hello|hey|hiya|heya|yo|howdy|greetings|hallo|hullo|sup|hola|bonjour|ciao|salut|namaste",
+               "good morning|afternoon|evening|day", "morning|afternoon|evening"), in_help=False),
+    Spec(THANKS, c.Thanks, "", "thanks", "",
+         phrases=("thanks|thank|thx|tnx|ty|tysm|thnx|thanx|cheers|ta|merci|gracias|danke|grazie|obrigado|arigato",
+                  "appreciate [it|that|you]", "much appreciated"),
+         in_help=False),
 )
 
 BY_NAME = {spec.name: spec for spec in CATALOG}
@@ -90,3 +145,4 @@ CALL_ACTIONS = frozenset(name for name, button in BUTTONS.items() if button.acts
 MEETING_ACTIONS = frozenset(name for name, button in BUTTONS.items() if button.acts_on_meeting)
 PHONE_AUDIO_COMMANDS = tuple(dict.fromkeys(spec.command for spec in CATALOG if spec.needs_agent))
 HELP_ROWS = tuple((spec.syntax, spec.example, spec.meaning) for spec in CATALOG if spec.in_help)
+ACTIONS = frozenset(spec.name for spec in CATALOG if spec.acts)

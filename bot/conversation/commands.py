@@ -53,13 +53,34 @@ class Command:
 
 @dataclass(frozen=True, kw_only=True)
 class Help(Command):
+    greeting: bool = False  # said as hello: the card comes with a one-line hello
+
+
+@dataclass(frozen=True, kw_only=True)
+class Thanks(Command):
     pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ambiguous(Command):
+    """Two actions asked for at once ("hang up and call me"): asked about, never guessed."""
+
+    choices: tuple[str, ...]  # catalog action names
+
+
+@dataclass(frozen=True, kw_only=True)
+class Negated(Command):
+    """Something the person said not to do ("don't call me"): nothing is done."""
+
+    intents: tuple[str, ...]  # catalog action names
 
 
 @dataclass(frozen=True, kw_only=True)
 class SetMeeting(Command):
     meeting: Meeting
     password: str = field(default="", repr=False)
+    for_space: bool = False  # the group space's meeting, for every member
+    then: Command | None = None  # asked in the same breath: "dial in to meeting 2551 234 567"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +95,8 @@ class DialIn(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class DialOut(Command):
-    number: str | None = None  # E.164, already allowed by policy; None asks for one
+    number: str | None = None  # E.164, already allowed by policy; None: from the profile, or ask
+    phone_kind: str = ""  # "mobile" | "work": that number from the person's Webex profile
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,7 +127,8 @@ class Status(Command):
 @dataclass(frozen=True, kw_only=True)
 class Unknown(Command):
     text: str
-    suggestion: str = "help"
+    suggestion: str = "help"  # the closest command, as its example
+    action: str = "help"  # the closest command's catalog name
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,31 +1,26 @@
-"""Text and card presses → Commands. Pure: no I/O, no clock, no randomness."""
+"""Text and card presses → Commands. Pure: no I/O, no clock, no randomness.
+
+A message is read in three steps: its words (words.py), the values in it (slots.py: numbers,
+links, addresses, a password), and what it asks for (intents.py, from the catalog's
+patterns). This module puts them together into one Command.
+"""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
-from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
+from rapidfuzz import fuzz, process
+
+from bot.conversation import catalog, slots
 from bot.conversation import commands as c
 from bot.conversation.card_tokens import claims_from
-from bot.conversation.catalog import AUDIT, BY_CARD_ACTION, BY_NAME, CATALOG, DIAL_OUT, MEETING, SET_MEETING
+from bot.conversation.intents import FILLER, Mention, Reading, mentions, read
 from bot.conversation.phone_numbers import find_number, parse_number
+from bot.conversation.typos import is_typo_of
+from bot.conversation.words import Word, words
 
 MAX_TEXT = 1000  # longer input is not a command anyone types
-
-# Words that carry no meaning before or after a command ("please call me at ...").
-FILLER = frozenset(
-    "please pls plz hey hi hello ok okay can could would will you u kindly just now thanks thank "
-    "at on to my me number phone is it the a".split()
-)
-_LEADING_FILLER = frozenset("please pls plz hey hi hello ok okay can could would will you u kindly just".split())
-
-# Phrase → command name, from the catalog. Matched on whole words at the start of the text.
-PHRASES: dict[tuple[str, ...], str] = {tuple(phrase.split()): spec.name for spec in CATALOG for phrase in spec.phrases}
-_LONGEST_PHRASE = max(len(p) for p in PHRASES)
-_VOCABULARY = {" ".join(p): n for p, n in PHRASES.items() if len(" ".join(p)) > 2}
-SUGGESTION = {spec.name: spec.example for spec in CATALOG}
-PASSWORD_WORDS = frozenset({"password", "pw", "pwd", "passcode", "pass"})
+MEETING_COMMAND_WORDS = frozenset("is number id link sip address please pls for this space the my to set use".split())
+SUGGESTION_CUTOFF = 75  # rapidfuzz ratio below which a word suggests no command
 
 
 @dataclass(frozen=True)
@@ -34,107 +29,161 @@ class ParseRules:
     dialout_countries: tuple[str, ...] = ("US", "CA")
 
 
-def _normal(token: str) -> str:
-    return token.lower().strip(".,!?;:'\"()[]") or token
+@dataclass(frozen=True)
+class Values:
+    """The slots of one message, each with what it is for."""
+
+    phones: tuple[slots.Span, ...] = ()
+    meeting: c.Meeting | None = None
+    meeting_problem: str = ""
+    password: str = ""
+    email: str = ""
+    for_space: bool = False
 
 
 def parse_text(text: str, origin: c.Origin, rules: ParseRules) -> c.Command:
     text = " ".join((text or "")[:MAX_TEXT].split())
-    tokens = text.split(" ") if text else []
-    words = [_normal(t) for t in tokens]
-    start = 0
-    while start < len(words) and words[start] in _LEADING_FILLER and len(words) > start + 1:
-        start += 1
-    for length in range(min(_LONGEST_PHRASE, len(words) - start), 0, -1):
-        name = PHRASES.get(tuple(words[start : start + length]))
-        if not name:
+    found = words(text)
+    if not found and text and not text.strip("?"):
+        return c.Help(origin=origin)  # a lone "?" asks what the bot does
+    values, extra = _values(text, found)
+    reading = read(found, extra, question=text.endswith("?"))
+    return _command(reading, values, found, text, origin, rules)
+
+
+def _values(text: str, found: list[Word]) -> tuple[Values, list[Mention]]:
+    """The message's slots, and the mentions they make: a call verb before a number asks for a call;
+    a meeting's number, link or address (or a message that starts with "meeting") sets the meeting."""
+    typed_password = slots.password(text)
+    password_at = typed_password[1] if typed_password else len(text)
+    links = [s for s in slots.links(text) if s.start < password_at]
+    addresses = [s for s in slots.addresses(text) if not any(s.start >= link.start and s.end <= link.end for link in links)]
+    taken = [*links, *addresses]
+    runs = [r for r in slots.digit_runs(text) if r.start < password_at
+            and not any(r.start >= s.start and r.end <= s.end for s in taken)]
+    covered = {i for m in mentions(found) if m.intent != catalog.MEETING for i in range(m.start, m.end)}
+    extra: list[Mention] = []
+    phones, meeting_runs = [], []
+    for run in runs:
+        role = slots.role_of(run, found, catalog.MEETING_CUES, covered)
+        if role.role == slots.MEETING:
+            meeting_runs.append(run)
             continue
-        if not BY_NAME[name].takes_argument and not all(w in FILLER for w in words[start + length :]):
-            return c.Unknown(origin=origin, text=text, suggestion=SUGGESTION[name])
-        return _build(name, " ".join(tokens[start + length :]), origin, rules)
-    return c.Unknown(origin=origin, text=text, suggestion=_closest(words[start : start + 3]))
+        phones.append(run)
+        if role.verb >= 0 and role.verb not in covered:
+            extra.append(Mention(catalog.DIAL_OUT, role.verb, role.verb + 1))
+    sip = [a for a in addresses if _is_meeting_address(a, text, found)]
+    emails = [a for a in addresses if a not in sip]
+    destination = (links or sip or meeting_runs or [None])[0]
+    meeting, problem = None, ""
+    if destination is not None:
+        parsed = slots.parse_destination(destination.text)
+        meeting, problem = (parsed, "") if isinstance(parsed, c.Meeting) else (None, parsed)
+        extra.append(Mention(catalog.MEETING, *_word_span(found, destination)))
+    elif found and is_typo_of(found[0].text, "meeting") and not phones and _only_meeting_words(found[1:], text):
+        problem = slots.parse_destination(" ".join(t for t in text.split()[1:] if not t.lower().startswith("pass")))
+        problem = problem if isinstance(problem, str) else "Tell me which meeting: its number, its link or its SIP address."
+        extra.append(Mention(catalog.MEETING, 0, 1))
+    values = Values(phones=tuple(phones), meeting=meeting, meeting_problem=problem,
+                    password=typed_password[0] if typed_password and (meeting or problem) else "",
+                    email=emails[0].text.lower() if emails else "", for_space=_for_space(found))
+    return values, extra
 
 
-def _build(name: str, rest: str, origin: c.Origin, rules: ParseRules) -> c.Command:
-    readers = {DIAL_OUT: lambda: _dial_out(rest, origin, rules), MEETING: lambda: _meeting(rest, origin),
-               AUDIT: lambda: _audit(rest, origin)}
-    if name in readers:
-        return readers[name]()
-    spec = BY_NAME[name]
+def _only_meeting_words(rest: list[Word], text: str) -> bool:
+    """"meeting" then only what names a meeting: the command form, even when what follows can't be read."""
+    return all(w.text in MEETING_COMMAND_WORDS or w.text in slots.PASSWORD_WORDS for w in rest) or text.rstrip().endswith(":")
+
+
+def _is_meeting_address(address: slots.Span, text: str, found: list[Word]) -> bool:
+    user, _, domain = address.text.partition("@")
+    prefixed = text[max(address.start - 4, 0):address.start].lower() == "sip:"
+    return prefixed or user.isdigit() or "webex" in domain.lower() or any(
+        w.text in ("meeting", "sip", "join") for w in found if w.end <= address.start)
+
+
+def _word_span(found: list[Word], span: slots.Span) -> tuple[int, int]:
+    index = sum(1 for w in found if w.end <= span.start)
+    return max(index - 1, 0), max(index, 1)
+
+
+def _for_space(found: list[Word]) -> bool:
+    texts = [w.text for w in found]
+    for i, text in enumerate(texts):
+        if is_typo_of(text, "space") or text in ("spaces", "everyone", "everybody", "channel"):
+            return True
+        if text in ("room", "group") and i and texts[i - 1] in ("this", "the", "our", "for"):
+            return True
+    return False
+
+
+def _command(reading: Reading, values: Values, found: list[Word], text: str, origin: c.Origin,
+             rules: ParseRules) -> c.Command:
+    if reading.competing:
+        return c.Ambiguous(origin=origin, choices=reading.competing)
+    intent = reading.intent
+    if intent is None:
+        if reading.negated:
+            return c.Negated(origin=origin, intents=reading.negated)
+        action, example = suggestion(found)
+        return c.Unknown(origin=origin, text=text, suggestion=example, action=action)
+    command = _build(intent, values, found, origin, rules)
+    if values.meeting is not None and intent in (catalog.DIAL_IN, catalog.DIAL_OUT):
+        return c.SetMeeting(origin=origin, meeting=values.meeting, password=values.password,
+                            for_space=values.for_space, then=command)
+    return command
+
+
+def _build(intent: str, values: Values, found: list[Word], origin: c.Origin, rules: ParseRules) -> c.Command:
+    if intent == catalog.MEETING:
+        if values.meeting is None:
+            return c.BadMeeting(origin=origin, problem=values.meeting_problem)
+        return c.SetMeeting(origin=origin, meeting=values.meeting, password=values.password, for_space=values.for_space)
+    if intent == catalog.DIAL_OUT:
+        return _dial_out(values, found, origin, rules)
+    if intent == catalog.AUDIT:
+        return c.AuditQuery(origin=origin, person_email=values.email)
+    spec = catalog.BY_NAME[intent]
     return spec.command(origin=origin, **spec.fixed)
 
 
-def _dial_out(rest: str, origin: c.Origin, rules: ParseRules) -> c.Command:
-    check = find_number(rest, rules.default_region, rules.dialout_countries)
-    if check is None:
-        return c.DialOut(origin=origin, number=None)
-    if check.problem:
-        return c.BadNumber(origin=origin, shown=_meaningful(check.shown), problem=check.problem, rule=check.rule)
-    return c.DialOut(origin=origin, number=check.e164)
+def _dial_out(values: Values, found: list[Word], origin: c.Origin, rules: ParseRules) -> c.Command:
+    for run in values.phones:
+        check = find_number(run.text, rules.default_region, rules.dialout_countries)
+        if check is None:
+            continue
+        if check.problem:
+            return c.BadNumber(origin=origin, shown=check.shown, problem=check.problem, rule=check.rule)
+        return c.DialOut(origin=origin, number=check.e164)
+    return c.DialOut(origin=origin, number=None, phone_kind=slots.phone_kind(found))
 
 
-def _audit(rest: str, origin: c.Origin) -> c.Command:
-    who = rest.strip().strip("<>")
-    if not who:
-        return c.AuditQuery(origin=origin)
-    if " " in who or "@" not in who.strip("@"):
-        return c.Unknown(origin=origin, text=f"audit {rest}", suggestion="audit alice@example.com")
-    return c.AuditQuery(origin=origin, person_email=who.lower())
+def suggestion(found: list[Word]) -> tuple[str, str]:
+    """The command whose words are closest to a word typed (its name and example), or help."""
+    best = (0.0, catalog.HELP)
+    for word in found:
+        if len(word.text) < 3 or word.text in FILLER:
+            continue
+        match = process.extractOne(word.text, list(_SUGGESTION_WORDS), scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF)
+        if match and match[1] > best[0]:
+            best = (match[1], _SUGGESTION_WORDS[match[0]])
+    return best[1], catalog.BY_NAME[best[1]].example
 
 
-def _meaningful(text: str) -> str:
-    """The part of a phrase that someone meant as the number ("at 123 please" → "123")."""
-    kept = [t for t in text.split() if _normal(t) not in FILLER]
-    return " ".join(kept) or text
+def _vocabulary() -> dict[str, str]:
+    """Each word of the help card's commands' patterns → its command (the first command that uses it)."""
+    vocabulary: dict[str, str] = {}
+    for spec in catalog.CATALOG:
+        if not spec.in_help:
+            continue
+        for pattern in (*spec.phrases, *spec.solo, spec.example):
+            for word in pattern.replace("[", " ").replace("]", " ").replace("|", " ").split():
+                if len(word) >= 4 and word not in FILLER and not word.isdigit():
+                    vocabulary.setdefault(word, spec.name)
+    return vocabulary
 
 
-def _meeting(rest: str, origin: c.Origin) -> c.Command:
-    tokens = rest.split()
-    password = ""
-    for i, token in enumerate(tokens):
-        if _normal(token) in PASSWORD_WORDS:
-            password = " ".join(tokens[i + 1 :])
-            tokens = tokens[:i]
-            break
-    destination = parse_destination(" ".join(tokens))
-    if isinstance(destination, str):
-        return c.BadMeeting(origin=origin, problem=destination)
-    return c.SetMeeting(origin=origin, meeting=destination, password=password)
-
-
-def parse_destination(text: str) -> c.Meeting | str:
-    """A meeting number, meeting link or SIP address; otherwise a sentence saying what's wrong."""
-    text = text.strip().strip("<>")
-    if not text:
-        return "Tell me which meeting: its number, its link or its SIP address."
-    lowered = text.lower()
-    if lowered.startswith("sip:"):
-        text, lowered = text[4:], lowered[4:]
-    parts = urlsplit(text if "://" in text else "")
-    if parts.scheme in ("http", "https") and "." in parts.netloc and " " not in text:
-        return c.Meeting(kind="link", value=text)
-    if "@" in text and " " not in text:
-        user, _, domain = text.partition("@")
-        if user and "." in domain:
-            return c.Meeting(kind="sip", value=text)
-        return "That SIP address isn't complete (it looks like 25512345@example.webex.com)."
-    digits = "".join(ch for ch in text if ch not in " -.")
-    if digits.isdigit() and digits.isascii():
-        if 9 <= len(digits) <= 11:
-            return c.Meeting(kind="number", value=digits)
-        return f"A Webex meeting number has 9 to 11 digits; {len(digits)} is not right."
-    if "." in text and "/" in text and " " not in text:
-        return c.Meeting(kind="link", value="https://" + text)
-    return "I can't read that as a meeting number, meeting link or SIP address."
-
-
-def _closest(words: list[str]) -> str:
-    for length in (3, 2, 1):
-        candidate = " ".join(words[:length])
-        match = difflib.get_close_matches(candidate, _VOCABULARY, n=1, cutoff=0.75)
-        if match:
-            return SUGGESTION[_VOCABULARY[match[0]]]
-    return "help"
+_SUGGESTION_WORDS = _vocabulary()
 
 
 # Card presses ------------------------------------------------------------------------
@@ -148,11 +197,15 @@ def parse_card(inputs: dict, origin: c.Origin, rules: ParseRules) -> c.Command:
         return c.ForeignCard(origin=origin)
     origin = replace(origin, card=claims_from(inputs))
     action = inputs.get("action")
-    if action not in BY_CARD_ACTION:
+    spec = catalog.BY_CARD_ACTION.get(action) if isinstance(action, str) else None
+    if spec is None:
         return c.Unknown(origin=origin, text=str(action)[:80])
-    if action == SET_MEETING:
-        return _meeting(str(inputs.get("meeting", ""))[:MAX_TEXT], origin)
-    if action == DIAL_OUT:
+    if action == catalog.SET_MEETING:
+        parsed = slots.parse_destination(str(inputs.get("meeting", ""))[:MAX_TEXT])
+        if isinstance(parsed, str):
+            return c.BadMeeting(origin=origin, problem=parsed)
+        return c.SetMeeting(origin=origin, meeting=parsed)
+    if action == catalog.DIAL_OUT:
         typed = str(inputs.get("number") or inputs.get("phone") or "").strip()[:64]
         if not typed:
             return c.DialOut(origin=origin, number=None)
@@ -160,45 +213,4 @@ def parse_card(inputs: dict, origin: c.Origin, rules: ParseRules) -> c.Command:
         if check.problem:
             return c.BadNumber(origin=origin, shown=check.shown, problem=check.problem, rule=check.rule)
         return c.DialOut(origin=origin, number=check.e164)
-    return _build(BY_CARD_ACTION[action].name, "", origin, rules)
-
-
-# Mentions ----------------------------------------------------------------------------
-
-class _MentionStripper(HTMLParser):
-    """Keeps the text of a message's HTML, minus the spark-mention of one person."""
-
-    def __init__(self, person_id: str):
-        super().__init__(convert_charrefs=True)
-        self.person_id = person_id
-        self.depth = 0  # >0 while inside the mention being dropped
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "spark-mention" and (self.depth or dict(attrs).get("data-object-id") == self.person_id):
-            self.depth += 1
-
-    def handle_endtag(self, tag):
-        if tag == "spark-mention" and self.depth:
-            self.depth -= 1
-            self.parts.append(" ")
-        elif tag in ("p", "br", "div"):
-            self.parts.append(" ")
-
-    def handle_data(self, data):
-        if not self.depth:
-            self.parts.append(data)
-
-
-def strip_mention(text: str, html: str | None, bot_id: str, bot_names: tuple[str, ...] = ()) -> str:
-    """The command a person typed, without the @mention of the bot."""
-    if html and "spark-mention" in html:
-        stripper = _MentionStripper(bot_id)
-        stripper.feed(html)
-        stripper.close()
-        return " ".join("".join(stripper.parts).split())
-    text = (text or "").strip()
-    for name in sorted(bot_names, key=len, reverse=True):
-        if name and text.lower().startswith(name.lower()):
-            return text[len(name) :].lstrip(" ,:")
-    return text
+    return spec.command(origin=origin, **spec.fixed)

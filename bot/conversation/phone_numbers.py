@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult, geocoder
 
 _PARSE_ERRORS = {
     NumberParseException.INVALID_COUNTRY_CODE: "its country code isn't one I know",
@@ -52,10 +52,42 @@ class NumberCheck:
     rule: str = ""
 
 
+INTERNATIONAL_PREFIXES = ("00", "011")  # most of the world's, and North America's
+
+
 def find_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck | None:
-    """The phone number in free text, checked; None when the text holds no digits at all."""
+    """The phone number in free text, checked; None when the text holds no digits at all.
+    A number written with another region's international prefix (0044 ..., 011 44 ...) is read
+    as international, so a refusal names its country rather than calling it unreadable."""
     if not any(ch.isdigit() for ch in text):
         return None
+    check = _find_number(text, region, allowed_regions)
+    if check.e164 or check.rule not in (RULE_UNREADABLE, RULE_INVALID):
+        return check
+    international = _as_international(text)
+    if international is None:
+        return check
+    again = _find_number(international, region, allowed_regions)
+    if again.rule in (RULE_UNREADABLE, RULE_INVALID):
+        return check
+    return NumberCheck(e164=again.e164, problem=again.problem, shown=text.strip(), rule=again.rule)
+
+
+def _as_international(text: str) -> str | None:
+    """"0044 20 7946 0958" → "+44 20 7946 0958": the written prefix replaced by "+"."""
+    stripped = text.strip()
+    digits = "".join(ch for ch in stripped if ch.isdigit())
+    for prefix in sorted(INTERNATIONAL_PREFIXES, key=len, reverse=True):
+        if digits.startswith(prefix) and len(digits) > len(prefix) + 6:
+            seen, cut = 0, 0
+            while seen < len(prefix):  # drop the prefix's digits, keep how the rest was written
+                seen += stripped[cut].isdigit()
+                cut += 1
+            return "+" + stripped[cut:].lstrip(" -.")
+    return None
+
+
+def _find_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck:
     match = next(iter(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)), None)
     candidate = match.raw_string if match else text
     refused = _emergency_or_short(candidate, region, allowed_regions)
@@ -107,6 +139,9 @@ def _emergency_or_short(text: str, region: str, allowed_regions: tuple[str, ...]
 
 def check_number(number: phonenumbers.PhoneNumber, allowed_regions: tuple[str, ...], shown: str = "") -> NumberCheck:
     shown = shown or format_international(number)
+    regions = phonenumbers.region_codes_for_country_code(number.country_code)
+    if regions and not set(regions) & set(allowed_regions):
+        return _other_country(number, regions[0], allowed_regions, shown)  # the country decides, whatever the digits
     possibility = phonenumbers.is_possible_number_with_reason(number)
     if possibility in _POSSIBILITY_ERRORS:
         return NumberCheck(problem=_POSSIBILITY_ERRORS[possibility], shown=shown, rule=RULE_INVALID)
@@ -116,13 +151,22 @@ def check_number(number: phonenumbers.PhoneNumber, allowed_regions: tuple[str, .
         return NumberCheck(problem="I can't dial extensions; give the direct number", shown=shown, rule=RULE_EXTENSION)
     region = phonenumbers.region_code_for_number(number)
     if region not in allowed_regions:
-        allowed = ", ".join(allowed_regions) or "none"
-        return NumberCheck(problem=f"calls to {region or 'that country'} aren't allowed (allowed: {allowed})",
-                           shown=shown, rule=RULE_COUNTRY)
+        return _other_country(number, region, allowed_regions, shown)
     kind = phonenumbers.number_type(number)
     if kind in FORBIDDEN_TYPES:
         return NumberCheck(problem=f"{FORBIDDEN_TYPES[kind]} are never called", shown=shown, rule=RULE_TYPE)
     return NumberCheck(e164=phonenumbers.format_number(number, PhoneNumberFormat.E164), shown=shown)
+
+
+def _other_country(number: phonenumbers.PhoneNumber, region: str, allowed_regions: tuple[str, ...],
+                   shown: str) -> NumberCheck:
+    allowed = ", ".join(allowed_regions) or "none"
+    example = phonenumbers.example_number(region) if region else None  # names the country of an invalid number too
+    country = geocoder.country_name_for_number(number, "en") or (
+        geocoder.country_name_for_number(example, "en") if example else "")
+    where = f"{country} ({region})" if country and region else region or "that country"
+    return NumberCheck(problem=f"it is a number in {where}, and calls there aren't allowed (allowed: {allowed})",
+                       shown=shown, rule=RULE_COUNTRY)
 
 
 def _why_unreadable(text: str, region: str) -> str:

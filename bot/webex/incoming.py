@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.conversation import commands as c
 from bot.conversation.access import is_admin, is_allowed
-from bot.conversation.parse import ParseRules, parse_card, parse_text, strip_mention
+from bot.conversation.mentions import strip_mention
+from bot.conversation.parse import ParseRules, parse_card, parse_text
 from bot.stores.directory import Directory
 from bot.webex.client import WebexClient
 

@@ -3,7 +3,9 @@ international numbers and garbage."""
 import pytest
 
 from bot.conversation import commands as c
-from bot.conversation.parse import ParseRules, parse_card, parse_destination, parse_text, strip_mention
+from bot.conversation.mentions import strip_mention
+from bot.conversation.parse import ParseRules, parse_card, parse_text
+from bot.conversation.slots import parse_destination
 
 ORIGIN = c.Origin(person_id="alice")
 RULES = ParseRules(default_region="US", dialout_countries=("US", "CA"))
@@ -76,7 +78,7 @@ TABLE = [
     ("meeting 2551 234 567 pw s3cret!", c.SetMeeting, {"password": "s3cret!"}),
     ("meeting", c.BadMeeting, {}),
     ("meeting 12345", c.BadMeeting, {}),
-    ("meeting tomorrow at noon", c.BadMeeting, {}),
+    ("meeting tomorrow at noon", c.Unknown, {"suggestion": "meeting 2551 234 567"}),
     ("meeting alice@", c.BadMeeting, {}),
     ("hang up", c.HangUp, {"back_to_computer": False}),
     ("Hang up!", c.HangUp, {"back_to_computer": False}),
@@ -93,11 +95,13 @@ TABLE = [
     ("Status?", c.Status, {}),
     ("what's my status", c.Status, {}),
     ("status please", c.Status, {}),
-    ("stauts", c.Unknown, {"suggestion": "status"}),
-    ("dail in", c.Unknown, {"suggestion": "dial in"}),
-    ("halp", c.Unknown, {"suggestion": "help"}),
-    ("hang uo", c.Unknown, {"suggestion": "hang up"}),
-    ("computer audoi", c.Unknown, {"suggestion": "computer audio"}),
+    ("stauts", c.Status, {}),
+    ("dail in", c.DialIn, {}),
+    ("halp", c.Help, {}),
+    ("hang uo", c.HangUp, {"back_to_computer": False}),
+    ("computer audoi", c.HangUp, {"back_to_computer": True}),
+    ("statue of liberty", c.Unknown, {"suggestion": "status"}),
+    ("dual in", c.Unknown, {}),
     ("what's the weather", c.Unknown, {"suggestion": "help"}),
     ("", c.Unknown, {}),
     ("🙂🙂🙂", c.Unknown, {}),

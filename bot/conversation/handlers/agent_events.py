@@ -16,6 +16,7 @@ from bot.conversation.handlers.replies import (
     text,
 )
 from bot.conversation.phone_numbers import format_international, mask
+from bot.conversation.plain_words import is_normal_ending, reason_words
 from bot.conversation.session import ACTIVE, CONNECTED, JOINED, LEFT, PROVISIONED, SUCCESS, TRANSFERRING, Session
 from bot.webex.messages import CardMessage
 from cards.markdown import escape
@@ -125,15 +126,15 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
                                         f"{format_international(number)} is joining meeting "
                                         f"{updated.meeting.describe() if updated.meeting else ''}. {MUTE_REMINDER}",
                                         ("hang_up", "computer_audio", "status")))
-        elif new_out == LEFT and reason and reason.upper() != "NORMAL":
-            audits.append(Audit("failed", reason, mask(number), meeting_words(updated)))
+        elif new_out == LEFT and not is_normal_ending(reason):
+            audits.append(Audit("failed", reason_words(reason), mask(number), meeting_words(updated)))
         if new_out == LEFT and reason == PAGE_CRASHED and number:
             messages.append(call_again_card(owner, "Your phone audio dropped",
                                             f"The meeting service lost your call to {format_international(number)}. "
                                             f"{UNMUTE_REMINDER}", "Reconnect my phone", number))
         elif new_out == LEFT and updated.hangup != "sent":
-            words = f"The call to {format_international(number)} " + (
-                f"failed ({escape(reason)})." if reason and reason.upper() != "NORMAL" else "ended.")
+            words = f"The call to {format_international(number)} ended" + (
+                "." if is_normal_ending(reason) else f": {reason_words(reason)}.") + f" {UNMUTE_REMINDER}"
             messages.append(notice_card(owner, "Your phone call ended", words, ("dial_out", "dial_in", "status")))
 
     updated, agent_commands = _after_state_change(command, updated)

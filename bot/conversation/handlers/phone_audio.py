@@ -19,6 +19,7 @@ from bot.conversation.handlers.replies import (
     unavailable,
 )
 from bot.conversation.phone_numbers import format_international, mask, mask_text
+from bot.conversation.plain_words import state_words
 from bot.conversation.session import PROVISIONED, TRANSFERRING, Session
 from cards.markdown import escape
 from cards.prompts import confirm_call_card, phone_prompt
@@ -70,9 +71,9 @@ def dial_out(command: c.DialOut, session: Session) -> list[Effect]:
     if session.dial_out_active:
         refused = [Audit("refused", "one_active_dial_out", mask(command.number), meeting_words(session))] \
             if command.number else []
+        state, _ = state_words("dial_out", session.dial_out_status)
         return [*refused, *text(origin, f"I'm already calling {format_international(session.dial_out_number)} "
-                                        f"({session.dial_out_status.lower()}). Say `hang up` first to call another "
-                                        "number.", personal=True)]
+                                        f"({state}). Say `hang up` first to call another number.", personal=True)]
     if command.number is None:
         return reply(origin, phone_prompt(origin.person_id, session.last_number, session.meeting.describe()),
                      personal=True)

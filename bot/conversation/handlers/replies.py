@@ -62,6 +62,11 @@ def remember_person(session: Session, origin: c.Origin) -> Session:
     return session.with_changes(**changes)
 
 
+def first_name(origin: c.Origin, session: Session) -> str:
+    name = origin.display_name or session.display_name
+    return name.split(" ")[0] if name else "there"
+
+
 def meeting_words(session: Session) -> str:
     return session.meeting.describe() if session.meeting else ""
 

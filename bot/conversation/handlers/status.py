@@ -6,8 +6,8 @@ from bot.conversation.effects import Effect
 from bot.conversation.handlers.dispatch import dispatch
 from bot.conversation.handlers.replies import OPS_IN_WORDS, reply
 from bot.conversation.phone_numbers import mask
+from bot.conversation.plain_words import describe
 from bot.conversation.session import Session
-from cards.markdown import escape
 from cards.status import status_card
 
 
@@ -22,10 +22,9 @@ def status_facts(session: Session) -> list[tuple[str, str]]:
     facts = [("Meeting", session.meeting.describe() if session.meeting else "none yet: say `meeting <number>`"),
              ("Audio", session.mode)]
     if session.dial_in_status:
-        facts.append(("Dial-in", session.dial_in_status))
+        facts.append(("Dial-in", describe("dial_in", session.dial_in_status)))
     if session.dial_out_status:
-        reason = f" ({escape(session.dial_out_reason)})" if session.dial_out_reason else ""
-        facts.append(("Dial-out", session.dial_out_status + reason))
+        facts.append(("Call to your phone", describe("dial_out", session.dial_out_status, session.dial_out_reason)))
     number = session.dial_out_number or session.pending_number
     if number:
         facts.append(("Number", mask(number)))

@@ -1,0 +1,162 @@
+"""What a person asks for, found anywhere in what they wrote. Pure.
+
+Every catalog pattern is looked for in the message's words. A `phrase` counts anywhere
+("hey bot, could you call me at ..."); a `solo` pattern only when nothing else is said
+("status", not "the status report is due"). Then:
+  - a mention right after "don't", "never", "no need to" is a negation, never acted on;
+  - a statement about the past ("the dial-in was wrong last week") asks for nothing;
+  - two different actions in one message ("hang up and call me") are asked about;
+  - an action beats a question (status, help), which beats small talk (thanks, hello).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.conversation import catalog
+from bot.conversation.patterns import find
+from bot.conversation.words import Word
+
+FILLER = frozenset((
+    "please pls plz kindly hey hi hello ok okay so um uh umm hmm well now just can could would will you u me my "
+    "the a an is it its this that what whats show tell give get see check i im id need want like to for of bot "
+    "there again asap quickly right away thanks thank mate sir buddy guys dear yes yeah yep sure also too really "
+    "exactly quick real am are do does be let lets go ahead dont not never no").split())
+NEGATIONS = (("dont",), ("do", "not"), ("never",), ("no", "need", "to"), ("not",), ("doesnt",), ("stop", "trying", "to"),
+             ("cant",), ("cannot",), ("can", "not"), ("unable", "to"))
+# Words that may stand between a negation and what it negates: "don't want you to call me".
+NEGATION_BRIDGE = frozenset("you to want please pls ever even just need bother try go me i the a really send give show "
+                            "get do make tell put".split())
+NOT_NEGATING_BEFORE = frozenset({"why", "cant", "wont", "couldnt", "wouldnt"})  # "why don't you call me"
+NOT_NEGATING_AFTER = frozenset({"forget", "hesitate", "worry", "wait", "mind"})  # "don't forget to call me"
+QUESTION_SUBJECTS = frozenset({"you", "u"})  # "can't you just call me", "don't you want to call me"
+# Statements about another time ask for nothing now: "the dial-in was wrong last week", "I'll dial in tomorrow".
+ANOTHER_TIME = frozenset("was were yesterday earlier ago had last tomorrow tonight later ill gonna".split())
+REQUEST = frozenset("please pls plz can could would will want need like lets let now asap what whats how where which "
+                    "why give send tell show".split())
+IMPERATIVE_LEAD = frozenset("please pls plz kindly hey hi hello ok okay so now just bot yes yeah um".split())
+DETERMINERS = frozenset("the those these a an some his her our their new old".split())
+CALL_NOUNS = frozenset("phone call line meeting device audio connection".split())
+# What a dial-in's details may be for: "the access code for the meeting", not "... for the wifi".
+MEETING_THINGS = frozenset("meeting call webex session conference it this that today tomorrow me my us standup".split())
+CALL_VERBS = frozenset("call ring phone dial buzz".split())
+SOLO_PRIORITY = (catalog.AUDIT, catalog.STATUS, catalog.HELP, catalog.THANKS, catalog.GREETING)
+INTERCHANGEABLE = {frozenset({catalog.HANG_UP, catalog.COMPUTER_AUDIO}): catalog.COMPUTER_AUDIO}
+
+
+@dataclass(frozen=True)
+class Mention:
+    intent: str
+    start: int  # word index
+    end: int
+    solo: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    intent: str | None = None  # what to do; None when nothing was asked for
+    competing: tuple[str, ...] = ()  # two or more actions at once: ask which
+    negated: tuple[str, ...] = ()  # what the person said not to do
+    mentions: tuple[Mention, ...] = ()
+
+
+def mentions(found: list[Word]) -> list[Mention]:
+    """Every catalog pattern's matches; where two overlap, a phrase beats a solo pattern, then the
+    longer stays, then the better spelt ("helo" is hello, not help), then the earlier catalog entry."""
+    candidates = []
+    for order, spec in enumerate(catalog.CATALOG):
+        for solo, patterns in ((False, spec.phrases), (True, spec.solo)):
+            for pattern in patterns:
+                for match in find(pattern, found):
+                    if not _stands(spec.name, match.start, match.end, found):
+                        continue
+                    candidates.append((not solo, match.end - match.start, match.likeness, -order,
+                                       Mention(spec.name, match.start, match.end, solo)))
+    kept: list[Mention] = []
+    taken: set[int] = set()
+    for *_, mention in sorted(candidates, key=lambda item: item[:4], reverse=True):
+        span = set(range(mention.start, mention.end))
+        if not span & taken:
+            kept.append(mention)
+            taken |= span
+    return sorted(kept, key=lambda m: m.start)
+
+
+def read(found: list[Word], extra: list[Mention] = (), question: bool = False) -> Reading:
+    """Decide what the message asks for. `extra` are mentions found from slots (a dial verb before a number)."""
+    found_mentions = [*mentions(found), *extra]
+    covered = {i for m in found_mentions for i in range(m.start, m.end)}
+    unexplained = {w.sentence for i, w in enumerate(found) if i not in covered and w.text not in FILLER}
+    positive, negated = [], []
+    for mention in found_mentions:
+        if mention.solo and found[mention.start].sentence in unexplained:
+            continue  # a solo pattern with other words in its sentence: "the status report is due"
+        (negated if _negated(mention, found) else positive).append(mention)
+    if _narrative(found, positive, question):  # a meeting named is still the meeting to use
+        positive = [m for m in positive if m.intent not in catalog.ACTIONS or m.intent == catalog.MEETING]
+    actions = sorted({m.intent for m in positive if m.intent in catalog.ACTIONS} - {catalog.MEETING})
+    meeting = any(m.intent == catalog.MEETING for m in positive)
+    denied = tuple(dict.fromkeys(m.intent for m in negated))
+    everything = tuple(found_mentions)
+    if question and any(m.intent == catalog.STATUS and m.start == 0 for m in positive):
+        return Reading(catalog.STATUS, negated=denied, mentions=everything)  # "am I on the phone or computer audio?"
+    if len(actions) > 1:
+        settled = INTERCHANGEABLE.get(frozenset(actions))
+        if settled and not any(w.text == "or" for w in found):
+            return Reading(settled, negated=denied, mentions=everything)
+        return Reading(None, competing=tuple(actions), negated=denied, mentions=everything)
+    if actions or meeting:
+        return Reading(actions[0] if actions else catalog.MEETING, negated=denied, mentions=everything)
+    if denied and any(intent in catalog.ACTIONS for intent in denied):
+        return Reading(None, negated=denied, mentions=everything)
+    present = {m.intent for m in positive}
+    for intent in SOLO_PRIORITY:
+        if intent in present:
+            return Reading(intent, negated=denied, mentions=everything)
+    return Reading(None, negated=denied, mentions=everything)
+
+
+def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:
+    """Drop a match whose words mean something else here."""
+    after = [w.text for w in found[end:end + 3]]
+    texts = [w.text for w in found[start:end]]
+    if intent == catalog.HANG_UP and "up" in texts:  # "hang up the new posters"
+        rest = [w.text for w in found[start + texts.index("up") + 1:][:3]]
+        if rest and rest[0] in DETERMINERS and not set(rest[1:]) & CALL_NOUNS:
+            return False
+    if intent == catalog.DIAL_OUT and found[start].text in CALL_VERBS and start and found[start - 1].text in DETERMINERS:
+        return False  # "stop the call on my cell": a noun, not a request
+    if intent == catalog.DIAL_IN and after and after[0] in ("for", "of") and len(after) > 1:
+        thing = after[2] if after[1] in DETERMINERS and len(after) > 2 else after[1]
+        if thing not in MEETING_THINGS:
+            return False  # "the access code for the wifi"
+    return True
+
+
+def _negated(mention: Mention, found: list[Word]) -> bool:
+    for cue in NEGATIONS:
+        for start in range(max(mention.start - 6, 0), mention.start):
+            end = start + len(cue)
+            if end > mention.start or tuple(w.text for w in found[start:end]) != cue:
+                continue
+            if start and found[start - 1].text in NOT_NEGATING_BEFORE:
+                continue
+            between = found[end:mention.start]
+            if between and between[0].text in QUESTION_SUBJECTS:
+                continue
+            if cue == ("not",) and len(between) > 1:
+                continue  # "not" negates the next word or two only
+            if any(w.gap_before for w in found[end:mention.start + 1]):
+                continue  # another sentence
+            if all(w.text in NEGATION_BRIDGE for w in between) and not any(w.text in NOT_NEGATING_AFTER
+                                                                            for w in between):
+                return True
+    return False
+
+
+def _narrative(found: list[Word], positive: list[Mention], question: bool) -> bool:
+    """A statement about another time, with no request in it, asks for nothing now."""
+    texts = {w.text for w in found}
+    if not texts & ANOTHER_TIME or texts & REQUEST or question:
+        return False
+    first_action = min((m.start for m in positive if m.intent in catalog.ACTIONS), default=None)
+    return first_action is None or any(w.text not in IMPERATIVE_LEAD for w in found[:first_action])

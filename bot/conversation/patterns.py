@@ -1,0 +1,79 @@
+"""Word patterns, the way the catalog writes them, matched anywhere in a message. Pure.
+
+A pattern is words separated by spaces; "a|b" is either word, "[a|b]" may be left out:
+    "end|stop|cut [the|my] [phone] call"
+matches "end call", "stop the call" and "cut my phone call". Each word also matches its
+typos (typos.py); a short word only when another word of the match is spelt exactly.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.conversation.typos import allowed_edits, is_typo_of
+from bot.conversation.words import Word
+
+
+@dataclass(frozen=True)
+class Step:
+    choices: tuple[str, ...]
+    optional: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # index of the first word
+    end: int  # index after the last word
+    exact: int  # how many words were spelt exactly
+    likeness: float = 0.0  # summed rapidfuzz ratio of each word to its pattern word (100 when exact)
+
+
+@functools.cache
+def compile_pattern(pattern: str) -> tuple[Step, ...]:
+    steps = []
+    for part in pattern.split():
+        optional = part.startswith("[") and part.endswith("]")
+        steps.append(Step(tuple(part.strip("[]").split("|")), optional))
+    if not steps or all(step.optional for step in steps):
+        raise ValueError(f"pattern {pattern!r} needs at least one required word")
+    return tuple(steps)
+
+
+def find(pattern: str, found: list[Word]) -> list[Match]:
+    """Every place the pattern matches, leftmost first, longest at each place."""
+    steps = compile_pattern(pattern)
+    matches = []
+    for start in range(len(found)):
+        match = _match(steps, found, start)
+        if match is not None:
+            matches.append(match)
+    return matches
+
+
+def _match(steps: tuple[Step, ...], found: list[Word], start: int) -> Match | None:
+    best: Match | None = None
+
+    def walk(step: int, at: int, exact: int, likeness: float, fuzzy_short: bool) -> None:
+        nonlocal best
+        if step == len(steps):
+            if at > start and not (fuzzy_short and exact == 0) and (best is None or (at, likeness) > (best.end, best.likeness)):
+                best = Match(start, at, exact, likeness)
+            return
+        current = steps[step]
+        if at < len(found) and not (at > start and found[at].gap_before):  # a phrase never spans a number
+            token = found[at].text
+            if token in current.choices:
+                walk(step + 1, at + 1, exact + 1, likeness + 100, fuzzy_short)
+            else:
+                typo_of = [choice for choice in current.choices if is_typo_of(token, choice, anchored=len(steps) > 1)]
+                if typo_of:
+                    choice = max(typo_of, key=lambda word: fuzz.ratio(token, word))
+                    walk(step + 1, at + 1, exact, likeness + fuzz.ratio(token, choice),
+                         fuzzy_short or allowed_edits(choice, False) == 0)
+        if current.optional:
+            walk(step + 1, at, exact, likeness, fuzzy_short)
+
+    walk(0, start, 0, 0.0, False)
+    return best

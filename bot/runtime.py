@@ -18,6 +18,7 @@ from bot.sandbox import web_routes as sandbox_web
 from bot.stores.directory import Directory
 from bot.stores.endpoint_pauses import EndpointPauses
 from bot.stores.redis_connection import connect
+from bot.stores.space_meetings import SpaceMeetings
 from bot.web.app import create_app
 from bot.web.server import ServerHandle, serve
 from bot.webex import webhook_registration
@@ -93,7 +94,7 @@ def start_agent(settings: Settings, client: redis.Redis):
 def start_worker(runtime: Runtime) -> Worker:
     settings = runtime.settings
     directory = Directory(runtime.redis, settings, runtime.webex.person, runtime.webex.room)
-    incoming = Incoming(runtime.webex, directory, runtime.bot, settings)
+    incoming = Incoming(runtime.webex, directory, runtime.bot, settings, SpaceMeetings(runtime.redis, settings))
     card_key = signing_key(settings.card_signing_key, runtime.webhook_secret)
     return Worker(settings, runtime.redis, runtime.webex, incoming, card_key).start()
 

@@ -17,6 +17,9 @@ def dial_in_card(owner: str, meeting: str, toll_number: str, toll_label: str, gl
               Fact("Access code", access_code or "not provided"),
               Fact("Attendee ID", attendee_id or "not provided"),
               "<"])
+    one_tap = tel_link(toll_number, access_code, attendee_id)
+    if one_tap:
+        card.add(ActionOpenUrl(one_tap, title="Call now"))
     if global_callin_url:
         card.add(ActionOpenUrl(global_callin_url, title="Global call-in numbers"))
     show = ActionShowCard(title="Call me instead", card=AdaptiveCard())
@@ -29,9 +32,25 @@ def dial_in_card(owner: str, meeting: str, toll_number: str, toll_label: str, gl
     markdown = (f"**Dial in to meeting {meeting}**\n"
                 f"- {toll_label or 'Call-in number'}: {toll_number}\n"
                 f"- Access code: {access_code}\n- Attendee ID: {attendee_id}\n"
+                + (f"- Call now (dials the number, the access code and your attendee ID): {one_tap}\n" if one_tap else "")
                 + (f"- Global call-in numbers: {global_callin_url}\n" if global_callin_url else "")
                 + "Prefer a call? Say `call me at <number>`.")
     return CardMessage(markdown=markdown, card=_nested_card_dict(card))
+
+
+PAUSE = ",,"  # two seconds each: the bridge answers, then asks for the next code
+
+
+def tel_link(toll_number: str, access_code: str, attendee_id: str) -> str:
+    """A tel: URI (RFC 3966) that dials the number, waits, keys in the access code and # , waits, then the
+    attendee ID and #. "," is the dialers' pause; "#" is written %23, as a URI needs."""
+    number = "".join(ch for ch in toll_number if ch.isdigit())
+    code = "".join(ch for ch in access_code if ch.isdigit())
+    if not number or not code:
+        return ""
+    plus = "+" if toll_number.strip().startswith("+") else ""
+    attendee = "".join(ch for ch in attendee_id if ch.isdigit())
+    return f"tel:{plus}{number}{PAUSE}{code}%23" + (f"{PAUSE}{attendee}%23" if attendee else "")
 
 
 def _nested_card_dict(card: AdaptiveCard) -> dict:

@@ -23,17 +23,39 @@ def phone_input(last_number: str = "") -> InputText:
     )
 
 
-def phone_prompt(owner: str, last_number: str = "", meeting: str = "") -> CardMessage:
+KIND_WORDS = {"mobile": "Mobile", "work": "Work", "last": "Last used"}
+
+
+def phone_prompt(owner: str, last_number: str = "", meeting: str = "", choices: tuple[tuple[str, str], ...] = (),
+                 note: str = "") -> CardMessage:
+    """Which phone to call: one press for each number offered (its kind and last 4 digits), or type another."""
     card = AdaptiveCard()
     card.add(TextBlock("Which phone should I call?", size="medium", weight="bolder", wrap=True))
+    if note:
+        card.add(TextBlock(note, wrap=True))
     if meeting:
         card.add(TextBlock(f"It joins meeting {meeting} as your audio.", wrap=True, isSubtle=True))
-    card.add(phone_input(last_number))
-    card.add(command_button(DIAL_OUT, owner))
+    offered = list(dict.fromkeys(choices))
+    if last_number and last_number not in {number for _, number in offered}:
+        offered.append(("last", last_number))
+    card.add(phone_input("" if offered else last_number))
+    for kind, number in offered:
+        # One press calls that number; it needs nothing typed, so the input is not checked for it.
+        card.add(command_button(DIAL_OUT, owner, title=f"Call {phone_label(kind, number)}", needs_inputs=False,
+                                number=number))
+    card.add(command_button(DIAL_OUT, owner))  # the number typed in the input
+    listed = "".join(f"\n- {phone_label(kind, number)}: say `call me at {number}`" for kind, number in offered)
     return CardMessage(
-        markdown="Which phone should I call? Reply with `call me at <number>`, e.g. `call me at 408 555 0100`.",
+        markdown=(f"{note}\n" if note else "") + "Which phone should I call? Reply with `call me at <number>`, "
+                 "e.g. `call me at 408 555 0100`." + listed,
         card=to_dict(card),
     )
+
+
+def phone_label(kind: str, number: str) -> str:
+    """"Mobile ··0100": the kind and the last 4 digits, enough to tell one's own numbers apart."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return f"{KIND_WORDS.get(kind, kind.title())} ··{digits[-4:]}"
 
 
 def meeting_prompt(owner: str, then: str = "") -> CardMessage:

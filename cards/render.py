@@ -42,13 +42,17 @@ def _drop_fact_types(node) -> None:
             _drop_fact_types(value)
 
 
-def button(title: str, action: str, owner: str, style: str | None = None, **data) -> ActionSubmit:
-    """A submit button that says what it does and whose card it is."""
+def button(title: str, action: str, owner: str, style: str | None = None, needs_inputs: bool = True,
+           **data) -> ActionSubmit:
+    """A submit button that says what it does and whose card it is. One that `needs_inputs=False` sends
+    none of the card's inputs, so they are not checked (Adaptive Cards 1.3 associatedInputs)."""
     extra = {"style": style} if style else {}
+    if not needs_inputs:
+        extra["associatedInputs"] = "none"
     return ActionSubmit(title=title, data={"action": action, "owner": owner, **data}, **extra)
 
 
-def command_button(action: str, owner: str, title: str = "", **data) -> ActionSubmit:
+def command_button(action: str, owner: str, title: str = "", needs_inputs: bool = True, **data) -> ActionSubmit:
     """The catalog's button for a command (its title and style), unless a title is given."""
     declared = BUTTONS[action]
-    return button(title or declared.title, action, owner, style=declared.style, **data)
+    return button(title or declared.title, action, owner, style=declared.style, needs_inputs=needs_inputs, **data)

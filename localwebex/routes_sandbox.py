@@ -25,15 +25,22 @@ def world():
         return jsonify(copy.deepcopy(state().world))
 
 
+PHONE_TYPES = ("work", "work_extension", "mobile", "fax")  # Person.phoneNumbers[].type in webex-messaging.json
+
+
 @bp.post("/people")
 def add_person():
     body = json_body()
     kind = optional_str(body, "type") or "person"
     if kind not in ("person", "bot"):
         raise bad_request("'type' must be 'person' or 'bot'.")
+    phones = body.get("phoneNumbers", [])
+    if not isinstance(phones, list) or not all(
+            isinstance(p, dict) and p.get("type") in PHONE_TYPES and isinstance(p.get("value"), str) for p in phones):
+        raise bad_request(f"'phoneNumbers' must be a list of {{type, value}} with type one of {', '.join(PHONE_TYPES)}.")
     entry = add_sandbox_person(state(), required_str(body, "email"),
                                required_str(body, "displayName"),
-                               optional_str(body, "orgName"), kind)
+                               optional_str(body, "orgName"), kind, phones)
     return jsonify({**entry, "person": public(state().people[entry["id"]])})
 
 

@@ -215,8 +215,9 @@ def _key(email: str) -> str:
 
 
 def add_sandbox_person(state: State, email: str, display_name: str, org_name: str | None = None,
-                       kind: str = "person") -> dict:
-    """Create a person with a readable token and a direct room with the bot; update the world."""
+                       kind: str = "person", phone_numbers: list[dict] | None = None) -> dict:
+    """Create a person with a readable token and a direct room with the bot; update the world.
+    `phone_numbers` are the profile's, as Webex lists them: [{"type": "mobile", "value": "+1 ..."}]."""
     with state.lock:
         bot_id = state.world.get("botId")
         if org_name:
@@ -231,6 +232,7 @@ def add_sandbox_person(state: State, email: str, display_name: str, org_name: st
         while token in state.tokens:
             token, suffix = f"sandbox-{key}{suffix}-token", suffix + 1
         person = state.add_person(email, display_name, org_id, kind, token)
+        person["phoneNumbers"] = [dict(number) for number in phone_numbers or []]
         direct_id = None
         if bot_id and kind == "person":
             direct_id = state.direct_room(person["id"], bot_id)["id"]
@@ -255,9 +257,14 @@ def seed(state: State) -> dict:
                                           "displayName": bot["displayName"], "orgId": acme["id"],
                                           "type": "bot", "token": BOT_TOKEN, "directRoomId": None}},
                        "rooms": {}}
-        alice = add_sandbox_person(state, "alice@acme.example", "Alice Anders", "Acme")
-        bob = add_sandbox_person(state, "bob@acme.example", "Bob Brown", "Acme")
-        carol = add_sandbox_person(state, "carol@globex.example", "Carol Chen", "Globex")
+        # Profile numbers from the fictional 555-01xx range; Carol's work phone is in the UK.
+        alice = add_sandbox_person(state, "alice@acme.example", "Alice Anders", "Acme", phone_numbers=[
+            {"type": "mobile", "value": "+1 408 555 0100", "primary": True},
+            {"type": "work", "value": "+1 650 555 0123"}])
+        bob = add_sandbox_person(state, "bob@acme.example", "Bob Brown", "Acme", phone_numbers=[
+            {"type": "mobile", "value": "+1 415 555 0142", "primary": True}])
+        carol = add_sandbox_person(state, "carol@globex.example", "Carol Chen", "Globex", phone_numbers=[
+            {"type": "work", "value": "+44 20 7946 0958", "primary": True}])
         team = state.add_room("Acme team", "group", alice["id"], [alice["id"], bob["id"], bot["id"]])
         state.world["rooms"] = {
             "Acme team": team["id"],

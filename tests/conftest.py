@@ -2,8 +2,10 @@
 local Webex-compatible server, with the simulated meeting agent."""
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import uuid
 
 import pytest
@@ -12,6 +14,7 @@ import redis
 from tests.support.scenario import Stack
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the story
+SDK_STATE_NAMES = {"JOINED", "CONNECTED", "TRANSFERRING", "SUCCESS", "LEFT", "FAILURE", "UNKNOWN"}
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +61,24 @@ def stack_factory(redis_client, key_prefix):
         return stack
 
     yield make
+    leaks = []
     for stack in stacks:
-        stack.stop()
+        try:
+            leaks += _state_names_shown(stack)
+        finally:
+            stack.stop()
+    assert not leaks, f"replies show the SDK's state names: {leaks[:3]}"
+
+
+def _state_names_shown(stack: Stack) -> list[str]:
+    """Every message the bot sent in a scenario is checked: a person never reads a PSTN_STATUS name."""
+    leaks = []
+    for message in stack.bot_messages():
+        said = json.dumps([message.get("markdown", ""), message.get("text", ""), message.get("attachments", [])])
+        leaked = sorted(set(re.findall(r"[A-Z]+", said)) & SDK_STATE_NAMES)
+        if leaked:
+            leaks.append(f"{leaked} in {message.get('markdown', '')[:160]!r}")
+    return leaks
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ class Spec:
     offer: str = ""  # what the bot would do, as "Do you want me to ...?" says it
     phrases: tuple[str, ...] = ()  # patterns (patterns.py) that ask for it anywhere in a sentence
     solo: tuple[str, ...] = ()  # patterns that ask for it only when little else is said ("status")
+    refusals: tuple[str, ...] = ()  # patterns that count only when negated ("don't call")
     takes_argument: bool = False
     needs_agent: bool = False  # answered at once when no meeting agent is alive
     acts: bool = False  # it changes something; two of these in one sentence are asked about, not guessed
@@ -57,10 +58,13 @@ class Spec:
 
 CALL_VERB = "call|ring|phone|dial|buzz|cal|cll"
 # Words that say a destination is the meeting's, not a phone's; and that the space's meeting is meant.
-MEETING_CUES = ("meeting", "meet", "mtg", "webex", "conference", "room", "link", "sip", "pmr", "session", "call-in")
+MEETING_CUES = ("meeting", "meet", "mtg", "webex", "conference", "room", "link", "sip", "pmr", "session", "join", "joins",
+                "joining")
 SPACE_CUES = ("space", "spaces", "room", "group", "channel", "team", "everyone", "everybody", "here", "us")
 MY_PHONE = "phone|mobile|cell|cellphone|iphone|android|work|office|desk|landline|number|line"
-COMPUTER = "computer|pc|laptop|desktop|app|browser|headset|mac|macbook"
+COMPUTER = "computer|pc|laptop|desktop|app|browser|headset|headphones|earbuds|mac|macbook"
+GADGET = "[webex|bluetooth|usb|wireless]"  # what may stand before COMPUTER
+MEETING_NOUN = "meeting|call|conference|session|webex"
 
 CATALOG: tuple[Spec, ...] = (
     Spec(MEETING, c.SetMeeting, "meeting <number | link | SIP>", "meeting 2551 234 567",
@@ -74,9 +78,11 @@ CATALOG: tuple[Spec, ...] = (
                   "[the|my|a] phone|telephone|mobile|cell|landline",
                   "dial|call in|into details|info|information|number|numbers", "access|host|attendee code|id|pin",
                   "whats|what [is] [the|my] meeting code|id|pin", "toll|tollfree [free] number|numbers",
-                  "[the] number to|for call|dial|calling|dialing|dialling [in]",
+                  "[the] number to|for call|dial|calling|dialing|dialling [in]", "[the] phone number for|of [the|my] "
+                  f"{MEETING_NOUN}",
                   "what|which|where [number] [do|should|can|shall] [i] call|dial|ring [to|in|into]",
-                  "number for|of [the|my] meeting", "conference|bridge|meeting|webex phone|call number",
+                  f"number for|of [the|my] {MEETING_NOUN}",
+                  "conference|bridge|webex|dial [phone|call|line|in] number|numbers|line",
                   "how [do|can|should] i dial"),
          needs_agent=True, acts=True, button=Button("Dial in", acts_on_meeting=True)),
     Spec(DIAL_OUT, c.DialOut, "call me at <number>", "call me at 408 555 0100",
@@ -85,11 +91,12 @@ CATALOG: tuple[Spec, ...] = (
                   "dial out", "call|ring back [me]", "call me back", f"{CALL_VERB} out",
                   "connect|add|bring|put|patch|join my phone [in] to|into|with [the|my] meeting|call",
                   "connect|add|bring|put|patch my phone", "join|connect|add|bring me [in] by|via|over|on [the|my] phone",
-                  "use my phone [for] [audio]", "phone audio"),
+                  "use my phone [for] [audio]", "phone audio"), refusals=(CALL_VERB,),
          takes_argument=True, needs_agent=True, acts=True, button=Button("Call me", "positive", acts_on_meeting=True)),
     Spec(HANG_UP, c.HangUp, "hang up", "hang up", "Disconnect your phone from the meeting.", offer="hang up your phone",
          phrases=("hang up|off [on] [the|my|this] [phone|call|line]",
-                  "disconnect|cancel [me|my|the|this] [phone|call|dial] [audio|out|in|line]",
+                  "disconnect [me|my|the|this] [phone|call|dial] [audio|out|in|line]",
+                  "cancel [the|my|this] [phone] call|dial|dialout [out|in]",
                   "end|stop|cut|kill|terminate|finish|drop|close [the|my|this] [phone] call|line",
                   "drop|remove|kick|take|get [me|my] [phone] [off|out|from] [of] [the|my|this] meeting|call",
                   "stop calling [me]", "end|stop [the|my] phone"),
@@ -97,13 +104,14 @@ CATALOG: tuple[Spec, ...] = (
          button=Button("Disconnect phone", "destructive", acts_on_call=True, acts_on_meeting=True)),
     Spec(COMPUTER_AUDIO, c.HangUp, "computer audio", "computer audio",
          "Hang up the phone and go back to your Webex app's audio.", offer="switch you back to computer audio",
-         phrases=(f"[webex] {COMPUTER} audio|sound", f"audio|sound [back] to|via|through|over [the|my] [webex] {COMPUTER}",
-                  f"back|switch|go|move|return|put [me|us|it|my|audio] [back] to [using] [the|my] [webex] {COMPUTER}",
-                  f"use|using [the|my] [webex] {COMPUTER} [for|as] [audio|sound] [instead]"),
+         phrases=(f"{GADGET} {COMPUTER} audio|sound", f"audio|sound [back] to|via|through|over [the|my] {GADGET} {COMPUTER}",
+                  f"back|switch|go|move|return|put [me|us|it|my|audio] [back] to [using] [the|my] {GADGET} {COMPUTER}",
+                  f"use|using [the|my] {GADGET} {COMPUTER} [for|as] [audio|sound] [instead]"),
          solo=("computer",), needs_agent=True, acts=True, fixed={"back_to_computer": True},
          button=Button("Use computer audio", acts_on_call=True, acts_on_meeting=True)),
     Spec(STATUS, c.Status, "status", "status", "Your meeting, phone-audio state and attendee ID.",
-         phrases=("status of|on [my|the] call|phone|meeting|audio", "my status", "call|phone|audio status",
+         phrases=("status|state of|on [my|the] call|phone|meeting|audio", "my [current] status",
+                  "call|phone|audio status",
                   "am i [still] connected|on|in|there|live|joined|dialed|dialled",
                   "is|are my phone|call|audio [still] connected|on|in|going|ok|okay|working|ringing|live|there|active "
                   "[to|in|on] [the|my] [meeting|call]",
@@ -117,16 +125,22 @@ CATALOG: tuple[Spec, ...] = (
                   "is everything ok|okay|alright|fine [with] [my|the] call|phone"),
          solo=("status|state|stat|stats", "check|show|get|see [my] status"), button=Button("Status")),
     Spec(HELP, c.Help, "help", "help", "This card.",
-         phrases=("what can you do", "what [else] do you do", "what you [can] do", "how does this|it [bot] work",
-                  "how do i use [this|the|you|it]", "what can i say|ask|type|tell",
+         phrases=("what can|does|do you|this|it [bot|thing] do", "what [else] do you do", "what you [can] do",
+                  "how does this|it [bot] work", "how [do|can|should|would] [i] [to] use [this|the|you|it] [bot]",
+                  "what [do|can|should] i say|ask|type|tell|write", "explain how|yourself|this [bot] [works]",
                   "list|show [me] [the|your|all] commands|options", "what are [the|your] commands|options",
                   "what [commands|options] [do] [you] have|support|know|understand", "what is this [bot|thing]",
                   "what|who are you", "show [me] [the] help|menu", "help me", "i need help"),
          solo=("help|halp|hlep", "menu|commands|options|instructions|usage|manual", "?"), button=Button("Help")),
     Spec(AUDIT, c.AuditQuery, "audit [email]", "audit", "Admins: the latest dial-out attempts.",
-         phrases=("audit log|logs|trail|history|entries|report", "call audit [log|logs|trail]",
-                  "dial|dialout out|outs|dialouts log|logs|history|audit|report|list",
-                  "list|show [all] [the] [recent] [dial] outs|dialouts"),
+         phrases=("audit log|logs|trail|history|entries|report|records", "call audit [log|logs|trail]",
+                  "dial|dialout out|outs|dialouts log|logs|history|audit|report|list|records|record",
+                  "list|show [all] [the] [recent] [dial] outs|dialouts", "audit [the|all] [dial] outs|dialouts|calls",
+                  "outbound|outgoing calls", "every|all outbound|outgoing [phone] call|calls",
+                  "log|logs|list|record|records of [the] [outbound|outgoing] calls|dialouts|dial",
+                  "calls [that] the bot made|placed",
+                  "who [did|has|have] the bot call|called|dial|dialed|dialled|ring|rang",
+                  "who [did|has|have] used|use|made|placed dial|dialout out|outs|dialouts"),
          solo=("[show|pull|get|fetch|read|view|open|see|check] [me] [the] audit [log|logs|trail|entries|history] "
                "[for|of|on]",), takes_argument=True, in_help=False),
     Spec(GREETING, c.Help, "", "hello", "", fixed={"greeting": True},

@@ -26,6 +26,8 @@ class Origin:
     org_id: str = ""
     is_admin: bool = False
     card: CardClaims | None = None  # the pressed button's claims, when the command came from a card
+    profile_phones: tuple[tuple[str, str], ...] = ()  # (mobile | work, number as in the Webex profile)
+    space_meeting: Meeting | None = None  # the group space's own meeting, when it has one
 
     @property
     def in_group(self) -> bool:
@@ -95,8 +97,9 @@ class DialIn(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class DialOut(Command):
-    number: str | None = None  # E.164, already allowed by policy; None: from the profile, or ask
-    phone_kind: str = ""  # "mobile" | "work": that number from the person's Webex profile
+    number: str | None = None  # E.164, already allowed by policy; None: ask which
+    phone_kind: str = ""  # "mobile" | "work": the profile's number of that kind was meant
+    choices: tuple[tuple[str, str], ...] = ()  # (kind, E.164) profile numbers the policy allows, to offer
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.conversation.commands import Meeting
 from bot.conversation.session import Session
 from bot.webex.messages import CardMessage
 
@@ -61,4 +62,13 @@ class ExtendDeadline:
     seconds: float
 
 
-Effect = SaveSession | SendToAgent | Reply | CountPhoneAudio | Audit | ExtendDeadline
+@dataclass(frozen=True)
+class SaveSpaceMeeting:
+    """A group space's own meeting, for every member who has none of their own."""
+
+    room_id: str
+    meeting: Meeting
+    set_by: str
+
+
+Effect = SaveSession | SendToAgent | Reply | CountPhoneAudio | Audit | ExtendDeadline | SaveSpaceMeeting

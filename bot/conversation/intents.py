@@ -20,7 +20,7 @@ FILLER = frozenset((
     "please pls plz kindly hey hi hello ok okay so um uh umm hmm well now just can could would will you u me my "
     "the a an is it its this that what whats show tell give get see check i im id need want like to for of bot "
     "there again asap quickly right away thanks thank mate sir buddy guys dear yes yeah yep sure also too really "
-    "exactly quick real am are do does be let lets go ahead dont not never no").split())
+    "exactly quick real am are do does be let lets go ahead dont not never no with about").split())
 NEGATIONS = (("dont",), ("do", "not"), ("never",), ("no", "need", "to"), ("not",), ("doesnt",), ("stop", "trying", "to"),
              ("cant",), ("cannot",), ("can", "not"), ("unable", "to"))
 # Words that may stand between a negation and what it negates: "don't want you to call me".
@@ -95,9 +95,11 @@ def read(found: list[Word], extra: list[Mention] = (), question: bool = False) -
         positive = [m for m in positive if m.intent not in catalog.ACTIONS or m.intent == catalog.MEETING]
     actions = sorted({m.intent for m in positive if m.intent in catalog.ACTIONS} - {catalog.MEETING})
     meeting = any(m.intent == catalog.MEETING for m in positive)
+    negated += [m for m in _refusals(found, covered) if _negated(m, found)]
     denied = tuple(dict.fromkeys(m.intent for m in negated))
     everything = tuple(found_mentions)
-    if question and any(m.intent == catalog.STATUS and m.start == 0 for m in positive):
+    first = min(positive, key=lambda m: m.start, default=None)
+    if question and first and first.intent == catalog.STATUS and all(w.text in FILLER for w in found[:first.start]):
         return Reading(catalog.STATUS, negated=denied, mentions=everything)  # "am I on the phone or computer audio?"
     if len(actions) > 1:
         settled = INTERCHANGEABLE.get(frozenset(actions))
@@ -115,6 +117,12 @@ def read(found: list[Word], extra: list[Mention] = (), question: bool = False) -
     return Reading(None, negated=denied, mentions=everything)
 
 
+def _refusals(found: list[Word], covered: set[int]) -> list[Mention]:
+    """Words that ask for nothing on their own but say what not to do after a negation: "don't call"."""
+    return [Mention(spec.name, match.start, match.end) for spec in catalog.CATALOG for pattern in spec.refusals
+            for match in find(pattern, found) if match.start not in covered]
+
+
 def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:
     """Drop a match whose words mean something else here."""
     after = [w.text for w in found[end:end + 3]]
@@ -123,8 +131,11 @@ def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:
         rest = [w.text for w in found[start + texts.index("up") + 1:][:3]]
         if rest and rest[0] in DETERMINERS and not set(rest[1:]) & CALL_NOUNS:
             return False
-    if intent == catalog.DIAL_OUT and found[start].text in CALL_VERBS and start and found[start - 1].text in DETERMINERS:
-        return False  # "stop the call on my cell": a noun, not a request
+    # "the call in ...", "the phone in room 12" (but "the dial-in" is what dial_in gives)
+    bare_verb = intent == catalog.DIAL_OUT or (intent == catalog.DIAL_IN and end - start == 2 and
+                                              found[start].text != "dial")
+    if bare_verb and found[start].text in CALL_VERBS and start and found[start - 1].text in DETERMINERS:
+        return False  # "stop the call on my cell", "the phone in room 12": a noun, not a request
     if intent == catalog.DIAL_IN and after and after[0] in ("for", "of") and len(after) > 1:
         thing = after[2] if after[1] in DETERMINERS and len(after) > 2 else after[1]
         if thing not in MEETING_THINGS:
@@ -145,7 +156,7 @@ def _negated(mention: Mention, found: list[Word]) -> bool:
                 continue
             if cue == ("not",) and len(between) > 1:
                 continue  # "not" negates the next word or two only
-            if any(w.gap_before for w in found[end:mention.start + 1]):
+            if found[mention.start].sentence != found[start].sentence:
                 continue  # another sentence
             if all(w.text in NEGATION_BRIDGE for w in between) and not any(w.text in NOT_NEGATING_AFTER
                                                                             for w in between):

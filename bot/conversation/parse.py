@@ -14,11 +14,12 @@ from bot.conversation import catalog, slots
 from bot.conversation import commands as c
 from bot.conversation.card_tokens import claims_from
 from bot.conversation.intents import FILLER, Mention, Reading, mentions, read
-from bot.conversation.phone_numbers import find_number, parse_number
+from bot.conversation.phone_numbers import find_number, mask_text, parse_number
 from bot.conversation.typos import is_typo_of
 from bot.conversation.words import Word, words
 
 MAX_TEXT = 1000  # longer input is not a command anyone types
+MIN_MEETING_DIGITS = 6  # a run this long near "meeting" is meant as one (and told when it is wrong)
 MEETING_COMMAND_WORDS = frozenset("is number id link sip address please pls for this space the my to set use".split())
 SUGGESTION_CUTOFF = 75  # rapidfuzz ratio below which a word suggests no command
 
@@ -47,7 +48,7 @@ def parse_text(text: str, origin: c.Origin, rules: ParseRules) -> c.Command:
     if not found and text and not text.strip("?"):
         return c.Help(origin=origin)  # a lone "?" asks what the bot does
     values, extra = _values(text, found)
-    reading = read(found, extra, question=text.endswith("?"))
+    reading = read(found, extra, question="?" in text)
     return _command(reading, values, found, text, origin, rules)
 
 
@@ -67,7 +68,8 @@ def _values(text: str, found: list[Word]) -> tuple[Values, list[Mention]]:
     for run in runs:
         role = slots.role_of(run, found, catalog.MEETING_CUES, covered)
         if role.role == slots.MEETING:
-            meeting_runs.append(run)
+            if len(run.digits) >= MIN_MEETING_DIGITS:
+                meeting_runs.append(run)  # shorter ones are room numbers, times, counts
             continue
         phones.append(run)
         if role.verb >= 0 and role.verb not in covered:
@@ -114,6 +116,8 @@ def _for_space(found: list[Word]) -> bool:
             return True
         if text in ("room", "group") and i and texts[i - 1] in ("this", "the", "our", "for"):
             return True
+        if text == "group" and i + 1 < len(texts) and is_typo_of(texts[i + 1], "meeting"):
+            return True  # "group meeting number = ..."
     return False
 
 
@@ -155,7 +159,23 @@ def _dial_out(values: Values, found: list[Word], origin: c.Origin, rules: ParseR
         if check.problem:
             return c.BadNumber(origin=origin, shown=check.shown, problem=check.problem, rule=check.rule)
         return c.DialOut(origin=origin, number=check.e164)
-    return c.DialOut(origin=origin, number=None, phone_kind=slots.phone_kind(found))
+    return _profile_dial_out(slots.phone_kind(found), origin, rules)
+
+
+def _profile_dial_out(kind: str, origin: c.Origin, rules: ParseRules) -> c.Command:
+    """"call my mobile": the profile's number of that kind, through the same number rules. With no kind,
+    the profile's numbers the rules allow are offered."""
+    allowed = []
+    for phone_type, typed in origin.profile_phones:
+        check = parse_number(typed, rules.default_region, rules.dialout_countries)
+        if phone_type == kind:
+            if check.problem:
+                shown = f"your {kind} number ({mask_text(typed)})"
+                return c.BadNumber(origin=origin, shown=shown, problem=check.problem, rule=check.rule)
+            return c.DialOut(origin=origin, number=check.e164, phone_kind=kind)
+        if check.e164:
+            allowed.append((phone_type, check.e164))
+    return c.DialOut(origin=origin, number=None, phone_kind=kind, choices=tuple(dict.fromkeys(allowed)))
 
 
 def suggestion(found: list[Word]) -> tuple[str, str]:

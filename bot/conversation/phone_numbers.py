@@ -61,13 +61,16 @@ def find_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> Num
     as international, so a refusal names its country rather than calling it unreadable."""
     if not any(ch.isdigit() for ch in text):
         return None
-    check = _find_number(text, region, allowed_regions)
-    if check.e164 or check.rule not in (RULE_UNREADABLE, RULE_INVALID):
-        return check
-    international = _as_international(text)
+    return _read_as_international_too(_find_number, text, region, allowed_regions)
+
+
+def _read_as_international_too(read, text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck:
+    """`read` the number as typed; if that fails, with its 00 / 011 prefix read as "+"."""
+    check = read(text, region, allowed_regions)
+    international = _as_international(text) if check.rule in (RULE_UNREADABLE, RULE_INVALID) else None
     if international is None:
         return check
-    again = _find_number(international, region, allowed_regions)
+    again = read(international, region, allowed_regions)
     if again.rule in (RULE_UNREADABLE, RULE_INVALID):
         return check
     return NumberCheck(e164=again.e164, problem=again.problem, shown=text.strip(), rule=again.rule)
@@ -99,7 +102,11 @@ def _find_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> Nu
 
 
 def parse_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck:
-    """A number typed on its own (a card input)."""
+    """A number typed on its own (a card input, a profile's number); 0044 ... is read as +44 ..."""
+    return _read_as_international_too(_parse_number, text, region, allowed_regions)
+
+
+def _parse_number(text: str, region: str, allowed_regions: tuple[str, ...]) -> NumberCheck:
     refused = _emergency_or_short(text, region, allowed_regions)
     if refused:
         return refused

@@ -139,7 +139,7 @@ def parse_destination(text: str) -> Meeting | str:
     if "@" in text and " " not in text:
         user, _, domain = text.partition("@")
         if user and "." in domain:
-            return Meeting(kind="sip", value=text)
+            return Meeting(kind="sip", value=text.lower())  # Webex meeting SIP addresses ignore case
         return "That SIP address isn't complete (it looks like 25512345@example.webex.com)."
     digits = "".join(ch for ch in text if ch not in " -.")
     if digits.isdigit() and digits.isascii():

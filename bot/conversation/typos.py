@@ -31,19 +31,25 @@ CONTRACTIONS = frozenset("im id ill ive its dont cant wont isnt arent wasnt didn
                          "hes shes were weve theyre lets couldnt wouldnt shouldnt".split())
 
 
-INFLECTIONS = ("ing", "ed", "es", "s", "er")
+INFLECTIONS = ("ing", "ed")  # the list has most plurals, but not every "-ing" or "-ed" form ("dialing")
 
 
 def is_real_word(token: str) -> bool:
-    """In the word list often enough, a contraction, or an inflection of such a word ("dialing", "dialled")."""
-    if token in CONTRACTIONS or _english().get(token, 0) >= REAL_WORD_COUNT:
+    """In the word list often enough, a contraction, or an -ing/-ed form of such a word ("dialing", "dialled")."""
+    if token in CONTRACTIONS or _common(token):
         return True
     for suffix in INFLECTIONS:
+        if not token.endswith(suffix):
+            continue
         stem = token[: -len(suffix)]
-        if token.endswith(suffix) and len(stem) >= 4 and any(
-                _english().get(form, 0) >= REAL_WORD_COUNT for form in (stem, stem[:-1], stem + "e")):
+        forms = {stem, stem + "e"} | ({stem[:-1]} if len(stem) > 2 and stem[-1] == stem[-2] else set())
+        if any(len(form) >= 4 and _common(form) for form in forms):
             return True
     return False
+
+
+def _common(word: str) -> bool:
+    return _english().get(word, 0) >= REAL_WORD_COUNT
 
 
 def allowed_edits(word: str, anchored: bool) -> int:

@@ -14,6 +14,11 @@ from bot.conversation.typos import is_real_word, is_typo_of
 APOSTROPHES = "'’‘`´"
 HYPHENS = "-‐‑‒–—"
 
+# Chat shorthand, as the words it stands for ("r u calling me").
+SHORTHAND = {"u": ("you",), "r": ("are",), "ur": ("your",), "mtg": ("meeting",), "mtng": ("meeting",),
+             "pls": ("please",), "plz": ("please",), "ph": ("phone",), "tel": ("phone",), "msg": ("message",),
+             "pc": ("pc",), "ya": ("you",), "yr": ("your",)}
+
 # Written together, meant apart.
 COMPOUNDS = {
     "dialin": ("dial", "in"), "dialout": ("dial", "out"), "callin": ("call", "in"), "callme": ("call", "me"),
@@ -45,6 +50,8 @@ def words(text: str) -> list[Word]:
         if is_slot_token(token):
             gap = True
             continue
+        if token == "#":  # "what's the call in #"
+            token = "number"
         for piece_start, piece in _letter_runs(token, start):
             for part in _parts(piece.lower()):
                 found.append(Word(part, piece_start, piece_start + len(piece), gap, sentence))
@@ -58,6 +65,8 @@ def _parts(word: str) -> tuple[str, ...]:
     """A compound ("hangup", or its typo "hangu") as its words."""
     if word in COMPOUNDS:
         return COMPOUNDS[word]
+    if word in SHORTHAND:
+        return SHORTHAND[word]
     if len(word) >= 5 and not is_real_word(word):
         for compound, parts in COMPOUNDS.items():
             if is_typo_of(word, compound):

@@ -14,6 +14,7 @@ from bot.conversation.access import is_admin, is_allowed
 from bot.conversation.mentions import strip_mention
 from bot.conversation.parse import ParseRules, parse_card, parse_text
 from bot.stores.directory import Directory
+from bot.stores.space_meetings import SpaceMeetings
 from bot.webex.client import WebexClient
 
 log = logging.getLogger(__name__)
@@ -32,14 +33,26 @@ class BotIdentity:
         return cls(person_id=me["id"], names=names)
 
 
+PROFILE_PHONE_TYPES = ("mobile", "work")  # Webex's Person.phoneNumbers types that reach a person (not fax)
+
+
+def profile_phones(person: dict) -> tuple[tuple[str, str], ...]:
+    """The person's mobile and work numbers from their Webex profile, as (type, number)."""
+    numbers = person.get("phoneNumbers") if isinstance(person.get("phoneNumbers"), list) else []
+    return tuple((str(n["type"]), str(n["value"])) for n in numbers
+                 if isinstance(n, dict) and n.get("type") in PROFILE_PHONE_TYPES and n.get("value"))
+
+
 def is_bot(person_id: str, email: str, bot: BotIdentity) -> bool:
     return person_id == bot.person_id or email.lower().endswith(BOT_EMAIL_DOMAINS)
 
 
 class Incoming:
-    def __init__(self, webex: WebexClient, directory: Directory, bot: BotIdentity, settings: Settings):
+    def __init__(self, webex: WebexClient, directory: Directory, bot: BotIdentity, settings: Settings,
+                 space_meetings: SpaceMeetings):
         self.webex = webex
         self.directory = directory
+        self.space_meetings = space_meetings
         self.bot = bot
         self.settings = settings
         self.rules = ParseRules(settings.default_region, settings.dialout_countries)
@@ -59,10 +72,12 @@ class Incoming:
 
     def _origin(self, person: dict, room_id: str, room_type: str, fields: dict) -> c.Origin:
         emails = person.get("emails") or [""]
+        space_meeting = self.space_meetings.get(room_id) if room_type == "group" else None
         return c.Origin(person_id=person["id"], person_email=emails[0], display_name=person.get("displayName", ""),
                         room_id=room_id, room_type=room_type, event_key=fields.get("key", ""),
                         received_at=float(fields.get("received_at") or 0), org_id=person.get("orgId", ""),
-                        is_admin=is_admin(person, self.settings))
+                        is_admin=is_admin(person, self.settings), profile_phones=profile_phones(person),
+                        space_meeting=space_meeting)
 
     def _message(self, data: dict, fields: dict) -> c.Command | None:
         message = self.webex.message(data["id"])

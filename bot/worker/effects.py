@@ -14,7 +14,16 @@ from functools import singledispatch
 
 from bot.conversation import commands as c
 from bot.conversation.card_tokens import sign_card
-from bot.conversation.effects import Audit, CountPhoneAudio, Effect, ExtendDeadline, Reply, SaveSession, SendToAgent
+from bot.conversation.effects import (
+    Audit,
+    CountPhoneAudio,
+    Effect,
+    ExtendDeadline,
+    Reply,
+    SaveSession,
+    SaveSpaceMeeting,
+    SendToAgent,
+)
 from bot.conversation.phone_numbers import mask
 from bot.conversation.session import Session
 from bot.meeting import protocol
@@ -83,6 +92,11 @@ def _stage_audit(effect: Audit, tx: Transaction) -> None:
                                     "person_email": origin.person_email or session.person_email,
                                     "org_id": origin.org_id, "outcome": effect.outcome, "rule": effect.rule,
                                     "number": effect.number, "meeting": effect.meeting, "event": origin.event_key})
+
+
+@stage.register
+def _stage_space_meeting(effect: SaveSpaceMeeting, tx: Transaction) -> None:
+    tx.parts.space_meetings.stage(tx.pipe, effect.room_id, effect.meeting, effect.set_by)
 
 
 @stage.register

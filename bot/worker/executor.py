@@ -23,6 +23,7 @@ from bot.metrics import PROCESSING_SECONDS
 from bot.stores.audit import AuditLog, describe
 from bot.stores.dialout_limits import DialOutLimits
 from bot.stores.sessions import AlreadyDone, Conflict, SessionStore
+from bot.stores.space_meetings import SpaceMeetings
 from bot.streams.outbox import Outbox
 from bot.worker.effects import Transaction, after_commit, saved_session, stage
 
@@ -38,6 +39,7 @@ class Parts:
     streams: protocol.Streams
     audit: AuditLog
     card_key: bytes
+    space_meetings: SpaceMeetings
 
 
 class Executor:
@@ -48,7 +50,8 @@ class Executor:
         self.outbox = Outbox(client, settings)
         self.agents = AgentRegistry(client, settings)
         self.dialout_limits = DialOutLimits(client, settings)
-        self.parts = Parts(settings, protocol.Streams(settings), AuditLog(client, settings), card_key)
+        self.parts = Parts(settings, protocol.Streams(settings), AuditLog(client, settings), card_key,
+                           SpaceMeetings(client, settings))
         self.on_replies = on_replies  # wakes the senders
 
     def execute(self, command: c.Command, done_key: str | None = None) -> None:

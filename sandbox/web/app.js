@@ -189,6 +189,7 @@
     const type = action.getJsonTypeName();
     if (type === "Action.OpenUrl") {
       if (/^https?:\/\//i.test(action.url || "")) window.open(action.url, "_blank", "noopener,noreferrer");
+      else if (/^tel:/i.test(action.url || "")) dialFromLink(action.url);
       return;
     }
     if (type !== "Action.Submit") return; // ShowCard is handled by the renderer itself
@@ -525,6 +526,13 @@
       delay = 2000; // the bot app is down or restarting: ask less often
     }
     if (run === state.phoneRun) state.phoneTimeout = setTimeout(pollPhone, delay);
+  }
+
+  // A tel: link ("Call now" on the dial-in card) dials from the simulated phone: the number, then after
+  // the "," pauses the access code and attendee ID, each ending with # (written %23 in the link).
+  function dialFromLink(url) {
+    const [number, ...rest] = decodeURIComponent(url.replace(/^tel:/i, "")).split(",");
+    phoneAction("dial", { number, digits: rest.join("") });
   }
 
   async function phoneAction(verb, body) {

@@ -145,6 +145,35 @@ def test_the_story_in_a_real_browser(sandbox, browser, redis_client, key_prefix)
     assert page.console_errors == [], page.console_errors
 
 
+def test_space_meeting_profile_number_and_one_tap_dial_in(sandbox, browser):
+    page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
+                       f"http://127.0.0.1:{sandbox.web.port}/")
+    page.open()
+    # Alice gives the group space its meeting; Bob, with none of his own, dials in to it
+    page.be("alice", "group")
+    page.say("meeting 2640 387 9124 for this space")
+    page.bot_message("This space's meeting is now 2640 387 9124")
+    page.be("bob", "group")
+    page.say("how do I join by phone?")
+    page.bot_message("Using this space's meeting 2640 387 9124")
+    page.be("bob", "direct")
+    card = page.bot_message("Access code")
+    # "Call now" is a tel: link; in the sandbox it dials from the simulated phone, codes and all
+    card.get_by_role("link", name="Call now").click()
+    page.bot_message("You dialled in")
+    page.page.get_by_test_id("phone-state").filter(has_text="connected").wait_for(timeout=WAIT_MS)
+    page.shot("10-one-tap-dial-in")
+    # ... then hangs up, and asks for a call to the mobile in his Webex profile instead
+    page.say("hang up")
+    page.bot_message("Unmute your Webex app")
+    page.say("actually ring my cell")
+    page.bot_message("Calling +1 415-555-0142")
+    page.page.get_by_test_id("phone-state").filter(has_text="ringing").wait_for(timeout=WAIT_MS)
+    page.shot("11-profile-mobile-ringing")
+    assert page.page.evaluate("window.sandboxRenderProblems") == []
+    assert page.console_errors == [], page.console_errors
+
+
 def test_dial_in_from_the_phone_panel(sandbox, browser):
     page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
                        f"http://127.0.0.1:{sandbox.web.port}/")

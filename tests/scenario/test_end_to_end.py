@@ -72,7 +72,8 @@ def test_dial_out_by_text_reports_each_state(stack):
     assert command["meeting"] == {"number": MEETING} and command["deadline"] > 0
     alice.say("status")
     status = alice.expect("Your phone audio")
-    assert "SUCCESS" in status["markdown"] and "+1 ••••••••00" in status["markdown"]
+    assert "connected: your phone is your meeting audio" in status["markdown"] and "+1 ••••••••00" in status["markdown"]
+    assert not set(status["markdown"].split()) & {"SUCCESS", "JOINED", "CONNECTED", "LEFT", "TRANSFERRING"}
     assert "4085550100" not in status["markdown"]
 
 
@@ -107,12 +108,12 @@ def test_failed_dial_out_says_why(stack):
     alice = stack.person("alice")
     alice.set_meeting()
     alice.say("call me at 408 555 0199")
-    failed = alice.expect("failed (FAILURE)")
+    failed = alice.expect("the call didn't go through")
     assert "+1 408-555-0199" in failed["markdown"]
     assert stack.session(alice)["dial_out_status"] == "LEFT"
 
 
-def test_dial_out_without_a_number_asks_with_the_last_one_filled_in(stack):
+def test_dial_out_without_a_number_offers_the_last_one_and_the_profile_numbers(stack):
     alice = stack.person("alice")
     alice.set_meeting()
     alice.connect_phone()
@@ -120,15 +121,18 @@ def test_dial_out_without_a_number_asks_with_the_last_one_filled_in(stack):
     alice.expect("Your phone is disconnected")
     alice.say("dial out")
     prompt = alice.expect("Which phone should I call?")
-    body = prompt["attachments"][0]["content"]["body"]
-    assert any(e.get("type") == "Input.Text" and e.get("value") == "+14085550100" for e in body)
+    offered = {a["title"]: a["data"].get("number") for a in prompt["attachments"][0]["content"]["actions"]}
+    # Alice's profile (the local server's seed) has mobile +1 408 555 0100 (also her last number) and work +1 650 555 0123
+    assert offered == {"Call Mobile ··0100": "+14085550100", "Call Work ··0123": "+16505550123", "Call me": None}
+    alice.press(prompt, "Call Work ··0123")
+    alice.expect("Calling +1 650-555-0123")
 
 
 @pytest.mark.parametrize("typed,why", [
     ("call me at 408 555 01", "too short"),
     ("call me at 911", "emergency numbers are never called"),
     ("call me at +1 900 555 0100", "premium-rate numbers are never called"),
-    ("call me at +44 20 7946 0958", "GB aren't allowed"),
+    ("call me at +44 20 7946 0958", "United Kingdom (GB), and calls there aren't allowed"),
     ("call me at 555-0100", "isn't a valid phone number"),
 ])
 def test_invalid_numbers_place_no_call(stack, typed, why):
@@ -153,9 +157,10 @@ def test_invalid_number_in_a_card_places_no_call(stack):
 
 def test_unknown_command_names_the_closest_and_offers_help(stack):
     alice = stack.person("alice")
-    alice.say("stauts")
+    alice.say("statue of liberty")
     reply = alice.expect("I didn't understand")
     assert '"status"' in reply["markdown"]
+    assert [a["title"] for a in reply["attachments"][0]["content"]["actions"]] == ["Status", "Help"]
     alice.press(reply, "Help")
     alice.expect("Phone audio for your Webex meeting")
 

@@ -178,7 +178,7 @@ def test_rate_limit_pauses_replies_only_and_keeps_order(stack_factory):
     # while POST messages is paused: more commands, and a call that goes through every state
     alice.say("call me at 408 555 0100")
     bob.say("help")
-    bob.say("stauts")
+    bob.say("statue of liberty")  # not a command
     alice.wait_for_dial_out("SUCCESS")
     assert not [r for r in bot_posts() if r["status"] == 200], "a reply went out during the pause"
     alice.expect("Your phone is connected", timeout=20)

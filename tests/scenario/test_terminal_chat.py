@@ -10,8 +10,9 @@ def test_dial_in_card_renders_facts_and_buttons():
     text = "\n".join(rendered.lines)
     assert "US Toll: +1-415-555-0199" in text and "Attendee ID: 123456" in text
     titles = [b.title for b in rendered.buttons]
-    assert titles == ["Global call-in numbers", "Call me instead: Call me", "Disconnect phone", "Status"]
-    call_me = rendered.buttons[1]
+    assert rendered.buttons[0].url == "tel:+14155550199,,2551234567%23,,123456%23"  # one tap: number and codes
+    assert titles == ["Call now", "Global call-in numbers", "Call me instead: Call me", "Disconnect phone", "Status"]
+    call_me = rendered.buttons[2]
     assert [i["id"] for i in call_me.inputs] == ["number"] and call_me.data["action"] == "dial_out"
 
 

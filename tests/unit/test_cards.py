@@ -66,7 +66,20 @@ def test_phone_prompt_uses_1_3_input_validation():
     body = BUILDERS["phone_prompt"]().card["body"]
     phone = next(element for element in body if element["type"] == "Input.Text")
     assert phone["isRequired"] is True and phone["label"] and phone["regex"] and phone["errorMessage"]
-    assert phone["value"] == "+14085550100"
+    assert not phone.get("value")  # the last number is a one-press button; the input is for another one
+
+
+def test_phone_prompt_offers_profile_and_last_numbers_as_one_press_buttons():
+    card = phone_prompt(OWNER, "+14155550123", "2551 234 567",
+                        (("mobile", "+14085550100"), ("work", "+16505550199"))).card
+    presses = [a for a in card["actions"] if a["data"].get("number")]
+    assert [(a["title"], a["data"]["number"]) for a in presses] == [
+        ("Call Mobile ··0100", "+14085550100"), ("Call Work ··0199", "+16505550199"),
+        ("Call Last used ··0123", "+14155550123")]
+    assert all(a["associatedInputs"] == "none" for a in presses)  # no typed number needed for these
+    typed = [a for a in card["actions"] if not a["data"].get("number")]
+    assert [(a["title"], a["data"]["action"]) for a in typed] == [("Call me", "dial_out")]
+    assert_valid_card(card)
 
 
 def test_rendering_twice_gives_the_same_card():

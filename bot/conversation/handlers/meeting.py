@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from bot.conversation import commands as c
-from bot.conversation.effects import Effect, SaveSession
+from bot.conversation.effects import Effect, SaveSession, SaveSpaceMeeting
 from bot.conversation.handlers.dispatch import dispatch
-from bot.conversation.handlers.replies import remember_person, text
+from bot.conversation.handlers.replies import remember_person, saving, text
 from bot.conversation.session import Session
 from cards.markdown import escape
 
@@ -15,6 +15,8 @@ def set_meeting(command: c.SetMeeting, session: Session) -> list[Effect]:
     if command.password and origin.in_group:
         return text(origin, "I never take meeting passwords in a group space. Send `meeting ... password ...` "
                             "to me in a direct message. Nothing was changed.")
+    if command.for_space and origin.in_group:
+        return _set_space_meeting(command)
     if session.phone_active or session.pending_op:
         return text(origin, f"You have phone audio in meeting {session.meeting.describe()}. "
                             "Say `hang up` before you change meetings.")
@@ -24,16 +26,26 @@ def set_meeting(command: c.SetMeeting, session: Session) -> list[Effect]:
         dial_in_status="", dial_in_attendee_id="", dial_in_card_sent=False,
         dial_out_status="", dial_out_attendee_id="", dial_out_reason="", awaiting="")
     said = f"Meeting set to {escape(command.meeting.describe())}" + (" (with its password)" if command.password else "") + "."
-    awaited = session.awaiting
-    if not awaited:
+    if command.for_space:
+        said += " This is a direct space, so it is your own meeting; say it in a group space to set the space's."
+    follow_up = command.then or _awaited(session.awaiting, origin)
+    if follow_up is None:
         return [SaveSession(updated), *text(origin, said + " Say `dial in` or `call me at <number>`.")]
-    follow_up = c.DialIn(origin=origin) if awaited == "dial_in" else c.DialOut(
-        origin=origin, number=awaited.partition(":")[2] or None)
-    return [*text(origin, said), *_carry_on(dispatch(follow_up, updated), updated)]
+    return [*text(origin, said), *saving(dispatch(follow_up, updated), updated)]
 
 
-def _carry_on(effects: list[Effect], updated: Session) -> list[Effect]:
-    """The follow-up command's effects; it saves its own session, else the meeting change is saved."""
-    if any(isinstance(effect, SaveSession) for effect in effects):
-        return effects
-    return [SaveSession(updated), *effects]
+def _awaited(awaiting: str, origin: c.Origin) -> c.Command | None:
+    """The command that asked for the meeting, from the session ("dial_in", "dial_out:+1...")."""
+    if not awaiting:
+        return None
+    if awaiting == "dial_in":
+        return c.DialIn(origin=origin)
+    return c.DialOut(origin=origin, number=awaiting.partition(":")[2] or None)
+
+
+def _set_space_meeting(command: c.SetMeeting) -> list[Effect]:
+    origin = command.origin
+    meeting = escape(command.meeting.describe())
+    return [SaveSpaceMeeting(origin.room_id, command.meeting, origin.person_id),
+            *text(origin, f"This space's meeting is now {meeting}. Anyone here without a meeting of their own can "
+                          "say `dial in` or `call me` to join it by phone.")]

@@ -6,6 +6,7 @@ from bot.conversation.effects import Audit, CountPhoneAudio, Effect, SaveSession
 from bot.conversation.handlers.dispatch import dispatch
 from bot.conversation.handlers.replies import (
     DISCONNECT_PHONE_AUDIO,
+    adopt_space_meeting,
     agent_command,
     ask_for_meeting,
     dial_in_message,
@@ -15,6 +16,7 @@ from bot.conversation.handlers.replies import (
     pending_words,
     remember_person,
     reply,
+    saving,
     text,
     unavailable,
 )
@@ -43,6 +45,13 @@ def rate_limited_dial_out(command: c.RateLimitedDialOut, session: Session) -> li
 
 @dispatch.register
 def dial_in(command: c.DialIn, session: Session) -> list[Effect]:
+    adopted, note = adopt_space_meeting(command.origin, session)
+    if note:
+        return [*note, *saving(_dial_in(command, adopted), adopted)]
+    return _dial_in(command, session)
+
+
+def _dial_in(command: c.DialIn, session: Session) -> list[Effect]:
     origin = command.origin
     if session.meeting is None:
         return ask_for_meeting(origin, session, "dial_in", "set up dial-in")
@@ -62,6 +71,13 @@ def dial_in(command: c.DialIn, session: Session) -> list[Effect]:
 
 @dispatch.register
 def dial_out(command: c.DialOut, session: Session) -> list[Effect]:
+    adopted, note = adopt_space_meeting(command.origin, session)
+    if note:
+        return [*note, *saving(_dial_out(command, adopted), adopted)]
+    return _dial_out(command, session)
+
+
+def _dial_out(command: c.DialOut, session: Session) -> list[Effect]:
     origin = command.origin
     if session.meeting is None:
         awaiting = f"dial_out:{command.number}" if command.number else "dial_out"
@@ -75,8 +91,9 @@ def dial_out(command: c.DialOut, session: Session) -> list[Effect]:
         return [*refused, *text(origin, f"I'm already calling {format_international(session.dial_out_number)} "
                                         f"({state}). Say `hang up` first to call another number.", personal=True)]
     if command.number is None:
-        return reply(origin, phone_prompt(origin.person_id, session.last_number, session.meeting.describe()),
-                     personal=True)
+        missing = f"Your Webex profile has no {command.phone_kind} number." if command.phone_kind else ""
+        return reply(origin, phone_prompt(origin.person_id, session.last_number, session.meeting.describe(),
+                                          command.choices, missing), personal=True)
     if not origin.agents_available:
         return [Audit("refused", "agent_unavailable", mask(command.number), meeting_words(session)),
                 *unavailable(origin, "dial_out")]

@@ -8,6 +8,7 @@ from bot.conversation.effects import CountPhoneAudio, Effect, Reply, SaveSession
 from bot.conversation.session import Session
 from bot.webex.messages import MAX_MARKDOWN_BYTES, CardMessage
 from cards.dial_in import dial_in_card
+from cards.markdown import escape
 from cards.prompts import meeting_prompt
 
 USE_PHONE_AUDIO = "use_phone_audio"
@@ -60,6 +61,22 @@ def remember_person(session: Session, origin: c.Origin) -> Session:
     if origin.room_id:
         changes.update(room_id=origin.room_id, room_type=origin.room_type)
     return session.with_changes(**changes)
+
+
+def adopt_space_meeting(origin: c.Origin, session: Session) -> tuple[Session, list[Effect]]:
+    """A member with no meeting of their own, in a space that has one, uses the space's (and is told so)."""
+    if session.meeting is not None or origin.space_meeting is None or not origin.in_group:
+        return session, []
+    meeting = origin.space_meeting
+    adopted = session.with_changes(meeting_kind=meeting.kind, meeting_value=meeting.value, meeting_password="")
+    return adopted, text(origin, f"Using this space's meeting {escape(meeting.describe())}.")
+
+
+def saving(effects: list[Effect], session: Session) -> list[Effect]:
+    """These effects, saving `session` first when they save none of their own."""
+    if any(isinstance(effect, SaveSession) for effect in effects):
+        return effects
+    return [SaveSession(session), *effects]
 
 
 def first_name(origin: c.Origin, session: Session) -> str:

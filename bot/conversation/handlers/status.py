@@ -14,7 +14,10 @@ from cards.status import status_card
 @dispatch.register
 def status(command: c.Status, session: Session) -> list[Effect]:
     origin = command.origin
-    message = status_card(origin.person_id, status_facts(session), session.phone_active, session.meeting is not None)
+    facts = status_facts(session)
+    if origin.in_group and origin.space_meeting is not None:
+        facts.insert(1, ("This space's meeting", origin.space_meeting.describe()))
+    message = status_card(origin.person_id, facts, session.phone_active, session.meeting is not None)
     return reply(origin, message, personal=True)
 
 

@@ -130,6 +130,7 @@ class MeetingsCloud:
         self.requests: list[dict] = []  # every request: {method, path, status, expected}
         self.unexpected: list[str] = []  # requests no route expected
         self.captcha_pending: set[str] = set()
+        self.calls_ended: set[str] = set()  # device urls whose call ended with the meeting or the participant
         self.timers: list[threading.Timer] = []
         self.default_phone = Phone("")  # how numbers not registered with add_phone behave
         self.events = threading.Condition(self.lock)
@@ -460,26 +461,26 @@ class MeetingsCloud:
                 self._changed(locus, "locus.self_changed")
 
     def remove_participant(self, number: str, person: Person) -> None:
-        """The host removes the person's participant (its phone goes with it)."""
+        """The host removes the person's participant. Its phones are cut off with it; Locus says
+        only `self.removed` (the SDK reads nothing else: locus-info/index.ts:1386), so the devices
+        keep their last status in the DTO and the page must hear it from meeting:removed."""
         with self.lock:
             for locus in self._loci_of(number):
                 for participant in locus.participants.values():
                     if participant.person is person:
-                        for device in participant.devices:
-                            self._device_left(participant, device["url"], "")
+                        self.calls_ended.update(d["url"] for d in participant.devices if _active(d))
                         participant.removed, participant.reason = True, "FORCED"
                         participant.state = participant.web_state = "LEFT"
                 self._changed(locus, "locus.participant_left")
 
     def end_meeting(self, number: str) -> None:
-        """The host ends the meeting for everyone."""
+        """The host ends the meeting for everyone: fullState INACTIVE, which is all the SDK reads
+        (locus-info/index.ts:1356); every phone call is cut off, the DTO's devices unchanged."""
         with self.lock:
             for locus in self._loci_of(number):
                 locus.state = "INACTIVE"
                 for participant in locus.participants.values():
-                    for device in participant.devices:
-                        self._device_left(participant, device["url"], "")
-                    participant.state = participant.web_state = "LEFT"
+                    self.calls_ended.update(d["url"] for d in participant.devices if _active(d))
                 self._changed(locus, "locus.self_changed")
 
     def answer(self, number: str) -> None:
@@ -507,8 +508,10 @@ class MeetingsCloud:
                     self._changed(locus, "locus.self_changed")
 
     def phone_devices(self) -> list[dict]:
+        """Every phone device Locus shows, with `callEnded` when the phone network cut it off."""
         with self.lock:
-            return [copy.deepcopy(device) for _, _, device in self._devices()]
+            return [{**copy.deepcopy(device), "callEnded": device["url"] in self.calls_ended}
+                    for _, _, device in self._devices()]
 
     def _devices(self):
         for locus in self.loci.values():
@@ -559,6 +562,7 @@ class MeetingsCloud:
         if device is None or not _active(device):
             return
         device["state"] = "LEFT"
+        self.calls_ended.add(device["url"])
         if "dialingStatus" in device:
             device["dialingStatus"] = "LEFT"
         if reason:

@@ -210,6 +210,7 @@ class BrowserAgent:
             person = PersonPage(person_id, display_name, context, page, last_command=command_id)
             await page.expose_function("agentEmit", lambda event, who=person: self._on_page_event(who, event))
             page.on("crash", lambda _page, who=person: asyncio.ensure_future(self._on_crash(who)))
+            page.on("console", lambda message: log.debug("agent page console %s: %s", message.type, message.text[:500]))
             await page.goto(f"{PAGE_ORIGIN}/agent.html")
             await page.wait_for_function("() => window.phoneAgent", timeout=START_TIMEOUT_MS)
             failure = await page.evaluate(

@@ -272,3 +272,14 @@ def test_page_crash_drops_the_call_says_so_and_recovers(agent, cloud):
     wait_for(lambda: "alice" in agent.people, timeout=20, what="a fresh page")
     send(agent, phone="+14085550100")
     wait_for(lambda: statuses(agent, "dialOut").count("SUCCESS") == 2, timeout=20, what="a new call on the new page")
+
+
+def test_a_second_call_after_hanging_up_in_the_same_meeting(agent, cloud):
+    send(agent, phone="+14085550100")
+    wait_for(lambda: "SUCCESS" in statuses(agent, "dialOut"), timeout=20, what="SUCCESS")
+    send(agent, op="disconnect_phone_audio")
+    wait_for(lambda: statuses(agent, "dialOut")[-1:] == ["LEFT"], what="LEFT")
+    wait_for(lambda: [p.web_state for p in next(iter(cloud.loci.values())).participants.values()] == ["LEFT"],
+             what="left")
+    send(agent, phone="+14085550100")
+    wait_for(lambda: statuses(agent, "dialOut").count("SUCCESS") == 2, timeout=20, what="the second call")

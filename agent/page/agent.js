@@ -487,6 +487,9 @@
   // Not queued: a command may be waiting in the lobby for exactly this.
   function onMeetingRemoved(payload) {
     var p = payload || {};
+    Object.keys(kept).forEach(function (key) {
+      if (kept[key].id === p.meetingId) delete kept[key];
+    });
     var meeting = cur.meeting;
     if (!meeting || p.meetingId !== meeting.id || cur.ended) return;
     var reason = text(p.reason);
@@ -584,10 +587,19 @@
     await waitUntil(function () { return meeting !== cur.meeting || !anyPhoneActive(); }, ms);
   }
 
+  // Meetings left, by destination. The SDK keeps a left Meeting of a signed-in user in its
+  // collection, holding its locusUrl (destroyed only when Locus says removed or inactive,
+  // locus-info/index.ts:1356-1398), and Locus events go to whichever Meeting has that locusUrl
+  // (meetings/index.ts:421). create() for a meeting number doesn't find it again (it looks up
+  // by SIP URI, meetings/index.ts:1555), so a second Meeting would join and hear nothing: the
+  // page joins the kept one again instead (join() allows it: meeting/index.ts:5998).
+  var kept = {};
+
   // Leaves the current meeting (if any), phones first. Emits `left` when it had been joined.
   async function leaveCurrent(commandId) {
     if (cur.meeting && cur.joined) await hangUpPhones();
     var meeting = cur.meeting;
+    var key = cur.key;
     var wasJoined = cur.joined;
     resetMeetingState();
     if (!meeting) return;
@@ -597,6 +609,10 @@
       } catch (err) {
         console.warn('phoneAgent: leave failed', err && err.message);
       }
+    }
+    if (!removed.has(meeting) && webex && webex.meetings.getAllMeetings &&
+        webex.meetings.getAllMeetings()[meeting.id] === meeting) {
+      kept[key] = meeting;
     }
     if (wasJoined) await emit({ type: 'left', command_id: commandId });
   }
@@ -613,7 +629,15 @@
   async function ensureMeeting(dest, commandId) {
     if (cur.meeting && cur.key === dest.value && !cur.ended) return cur.meeting;
     if (cur.meeting) await leaveCurrent(commandId);
-    var meeting;
+    var meeting = kept[dest.value];
+    delete kept[dest.value];
+    if (meeting && !removed.has(meeting)) {
+      resetMeetingState();
+      cur.meeting = meeting;
+      cur.key = dest.value;
+      listen(meeting);
+      return meeting;
+    }
     try {
       // (destination, type, useRandomDelay, infoExtraParams, correlationId, failOnMissingMeetingInfo):
       // without failOnMissingMeetingInfo the SDK would treat an unknown destination as a 1:1 call

@@ -337,19 +337,20 @@ class MeetingsCloud:
             if spec.join_error:
                 status, code = spec.join_error
                 raise CloudError(status, {"errorCode": code, "message": "Locus refused the join"})
-            locus = self._locus_for(spec)
-            device_url = (body.get("device") or {}).get("url", "")
-            existing = next((p for p in locus.participants.values() if p.person is person), None)
-            if existing is None:
-                existing = Participant(str(uuid.uuid4()), person, device_url, body.get("correlationId", ""))
-                locus.participants[existing.id] = existing
-            existing.device_url, existing.correlation_id = device_url, body.get("correlationId", "")
-            existing.removed, existing.reason = False, ""
-            existing.lobby = spec.lobby
-            existing.state = "IDLE" if spec.lobby else "JOINED"
-            existing.web_state = existing.state
-            self._changed(locus, "locus.participant_join", exclude=existing)
-            return {"locus": self.dto(locus, existing), "mediaConnections": []}
+            return self._join_locus(self._locus_for(spec), person, body)
+
+    def _join_locus(self, locus: Locus, person: Person, body: dict) -> dict:
+        device_url = (body.get("device") or {}).get("url", "")
+        joiner = next((p for p in locus.participants.values() if p.person is person), None)
+        if joiner is None:
+            joiner = Participant(str(uuid.uuid4()), person, device_url, body.get("correlationId", ""))
+            locus.participants[joiner.id] = joiner
+        joiner.device_url, joiner.correlation_id = device_url, body.get("correlationId", "")
+        joiner.removed, joiner.reason = False, ""
+        joiner.lobby = locus.meeting.lobby
+        joiner.state = joiner.web_state = "IDLE" if joiner.lobby else "JOINED"
+        self._changed(locus, "locus.participant_join", exclude=joiner)
+        return {"locus": self.dto(locus, joiner), "mediaConnections": []}
 
     def _locus_for(self, spec: MeetingSpec) -> Locus:
         for locus in self.loci.values():
@@ -368,11 +369,17 @@ class MeetingsCloud:
         return locus, participant
 
     def add_device(self, person: Person, locus_id: str, body: dict) -> dict:
-        """POST loci/{id}/participant with a PROVISIONAL device (meeting/request.ts:332-425)."""
+        """POST loci/{id}/participant: a PROVISIONAL device (meeting/request.ts:332-425), or a
+        join of this locus with the web device (a Meeting that knows its locusUrl, request.ts:237)."""
         with self.lock:
             locus = self.loci.get(locus_id)
-            if locus is None:
-                raise CloudError(404, {"errorCode": 2404001, "message": "Locus not found"})
+            if locus is None or locus.state != "ACTIVE":
+                raise CloudError(404 if locus is None else 403,
+                                 {"errorCode": 2404001 if locus is None else 2403004, "message": "Locus not active"})
+            if (body.get("device") or {}).get("deviceType") != "PROVISIONAL":
+                if locus.meeting.locked:
+                    raise CloudError(423, {"errorCode": 2423003, "message": "Meeting is locked"})
+                return self._join_locus(locus, person, body)
             participant = next((p for p in locus.participants.values() if p.person is person), None)
             device = body.get("device") or {}
             if participant is None or device.get("deviceType") != "PROVISIONAL":
@@ -416,6 +423,8 @@ class MeetingsCloud:
                 # the participant in the meeting), as Locus does for provisional devices.
                 participant.web_state = "LEFT"
                 participant.lobby = False
+                if person.type == "appuser":
+                    participant.removed = True  # a guest who leaves is gone (the SDK then destroys the Meeting)
                 if not any(_active(d) for d in participant.devices):
                     participant.state = "LEFT"
             self._changed(locus, "locus.self_changed", exclude=participant)

@@ -24,6 +24,8 @@ $(SDK):
 	rm -rf agent/vendor/.pack && mkdir -p agent/vendor/.pack
 	cd agent/vendor/.pack && npm pack webex@$(SDK_VERSION) --silent >/dev/null && \
 		tar xzf webex-$(SDK_VERSION).tgz package/umd/meetings.min.js package/LICENSE
+	python3 agent/verify_sdk.py --tarball agent/vendor/.pack/webex-$(SDK_VERSION).tgz \
+		--bundle agent/vendor/.pack/package/umd/meetings.min.js
 	mv agent/vendor/.pack/package/umd/meetings.min.js $(SDK)
 	mv agent/vendor/.pack/package/LICENSE agent/vendor/LICENSE.webex
 	rm -rf agent/vendor/.pack

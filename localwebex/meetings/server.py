@@ -222,6 +222,24 @@ def create_cloud_app(cloud: MeetingsCloud) -> Flask:
     def locus_leave(locus_id, pid):
         return jsonify(cloud.leave(person(), locus_id, pid, body()))
 
+    # What the host and the phone network do, for people trying the cloud by hand -------------
+    @app.post("/_cloud/<action>")
+    def control(action):
+        given = body()
+        number = str(given.get("meeting", ""))
+        actions = {
+            "admit": lambda: cloud.admit(number), "deny": lambda: cloud.deny(number),
+            "end": lambda: cloud.end_meeting(number), "start": lambda: cloud.start_meeting(number),
+            "answer": lambda: cloud.answer(str(given.get("number", ""))),
+            "hang_up": lambda: cloud.hang_up(number=str(given.get("number", "")),
+                                             attendee_id=str(given.get("attendeeId", ""))),
+            "dial_in": lambda: cloud.dial_in(str(given.get("attendeeId", ""))),
+        }
+        if action not in actions:
+            return jsonify({"message": f"unknown action {action}", "actions": sorted(actions)}), 404
+        actions[action]()
+        return jsonify({"ok": True, "phones": cloud.phone_devices()})
+
     # What the SDK reports on the side ----------------------------------------------------------
     @app.post("/metrics/api/v1/<path:kind>")
     def metrics(kind):

@@ -10,6 +10,7 @@ import pytest
 
 from bot import agent_protocol as protocol
 from bot.agent_identity import AgentIdentity
+from bot.agents import AgentRegistry
 from bot.config import load_settings
 from bot.webex_agent import BrowserAgent
 from localwebex.meetings import MeetingSpec, serve_cloud
@@ -93,6 +94,9 @@ def test_dial_out_rings_the_phone_and_reports_each_state(agent, cloud):
 def test_dial_in_gives_the_attendee_id_and_the_phone_connects(agent, cloud):
     send(agent)
     wait_for(lambda: statuses(agent, "dialIn") == ["JOINED"], timeout=20, what="JOINED")
+    kinds = [e["type"] for e in events(agent)]
+    assert kinds.index("meeting_info") < kinds.index("phone_audio_update")
+    assert of_type(agent, "meeting_info")[0]["agent"] == agent.name
     joined = of_type(agent, "phone_audio_update")[-1]["payload"]["dialIn"]
     assert joined["attendeeId"] == cloud.phone_devices()[0]["attendeeId"]
     cloud.dial_in(joined["attendeeId"])
@@ -283,3 +287,40 @@ def test_a_second_call_after_hanging_up_in_the_same_meeting(agent, cloud):
              what="left")
     send(agent, phone="+14085550100")
     wait_for(lambda: statuses(agent, "dialOut").count("SUCCESS") == 2, timeout=20, what="the second call")
+
+
+def test_a_second_use_phone_audio_provisions_nothing(agent, cloud):
+    send(agent, phone="+14085550100")
+    wait_for(lambda: "SUCCESS" in statuses(agent, "dialOut"), timeout=20, what="SUCCESS")
+    send(agent, phone="+14085550100")
+    wait_for(lambda: len(statuses(agent, "dialOut")) >= 5, what="the state repeated")
+    assert statuses(agent, "dialOut")[-1] == "SUCCESS"
+    assert len(cloud.phone_devices()) == 1 and len(cloud.phones["+14085550100"].calls) == 1
+
+
+def test_hang_up_during_transferring_waits_for_the_transfer(agent, cloud):
+    cloud.transfer_seconds = 1.5  # a slow transfer, so the hang-up lands in it
+    send(agent, phone="+14085550100")
+    wait_for(lambda: "TRANSFERRING" in statuses(agent, "dialOut"), timeout=20, what="TRANSFERRING")
+    send(agent, op="disconnect_phone_audio")
+    wait_for(lambda: statuses(agent, "dialOut")[-1:] == ["LEFT"], timeout=20, what="LEFT")
+    assert statuses(agent, "dialOut")[-3:] == ["TRANSFERRING", "SUCCESS", "LEFT"]
+
+
+def test_past_deadline_commands_are_dropped_and_the_heartbeat_shows(agent, cloud):
+    cid = send(agent, phone="+14085550100", deadline_in=-1)
+    assert error_for(agent, cid)["code"] == "expired"
+    assert statuses(agent, "dialOut") == [] and cloud.phones == {}
+    alive, _ = AgentRegistry(agent.redis, agent.settings).status()
+    assert [beat["backend"] for beat in alive if beat["agent"] == agent.name] == ["webex"]
+
+
+def test_each_person_has_their_own_page_and_the_limit_holds(agent, cloud):
+    for person in ("alice", "bob", "carol"):
+        send(agent, person=person)
+    wait_for(lambda: all(statuses(agent, "dialIn", p) == ["JOINED"] for p in ("alice", "bob", "carol")),
+             timeout=30, what="three dial-ins")
+    assert len({id(page.context) for page in agent.people.values()}) == 3
+    assert len({d["attendeeId"] for d in cloud.phone_devices()}) == 3
+    cid = send(agent, person="dave")
+    assert error_for(agent, cid, person="dave")["code"] == "busy"

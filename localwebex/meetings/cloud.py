@@ -132,6 +132,7 @@ class MeetingsCloud:
         self.captcha_pending: set[str] = set()
         self.calls_ended: set[str] = set()  # device urls whose call ended with the meeting or the participant
         self.timers: list[threading.Timer] = []
+        self.transfer_seconds = 0.15  # CONNECTED -> TRANSFERRING -> SUCCESS, each this long
         self.default_phone = Phone("")  # how numbers not registered with add_phone behave
         self.events = threading.Condition(self.lock)
         seed(self)
@@ -341,7 +342,10 @@ class MeetingsCloud:
 
     def _join_locus(self, locus: Locus, person: Person, body: dict) -> dict:
         device_url = (body.get("device") or {}).get("url", "")
-        joiner = next((p for p in locus.participants.values() if p.person is person), None)
+        # one participant per device: the same account on two pages is two participants here
+        # (Locus would show one participant with two devices; nothing the SDK reads tells)
+        joiner = next((p for p in locus.participants.values() if p.person is person and p.device_url == device_url),
+                      None)
         if joiner is None:
             joiner = Participant(str(uuid.uuid4()), person, device_url, body.get("correlationId", ""))
             locus.participants[joiner.id] = joiner
@@ -380,8 +384,9 @@ class MeetingsCloud:
                 if locus.meeting.locked:
                     raise CloudError(423, {"errorCode": 2423003, "message": "Meeting is locked"})
                 return self._join_locus(locus, person, body)
-            participant = next((p for p in locus.participants.values() if p.person is person), None)
             device = body.get("device") or {}
+            participant = next((p for p in locus.participants.values()
+                                if p.person is person and p.device_url == device.get("clientUrl")), None)
             if participant is None or device.get("deviceType") != "PROVISIONAL":
                 raise CloudError(400, {"errorCode": 2400001, "message": "Bad request"})
             if locus.state != "ACTIVE" or participant.removed:
@@ -558,7 +563,7 @@ class MeetingsCloud:
         self._changed(locus, "locus.self_changed")
         following = {"CONNECTED": "TRANSFERRING", "TRANSFERRING": "SUCCESS"}.get(status)
         if following:
-            self._after(0.15, self._progress, locus, participant, url, following)
+            self._after(self.transfer_seconds, self._progress, locus, participant, url, following)
 
     def _set_attendee(self, locus, participant, url, attendee) -> None:
         device = _device(participant, url)

@@ -39,9 +39,10 @@ run: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK)
 test: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK) chromium
 	$(PYTHON) -m pytest -q
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(SDK) chromium
 	$(PYTHON) bench/ack_latency.py --rates 100,500,1000 --seconds 10 --appendfsync always
 	$(PYTHON) bench/drain.py --events 2000 --people 50
+	$(PYTHON) bench/agent_startup.py --people 5
 
 chat: $(VENV)/.installed
 	$(PYTHON) -m bot chat

@@ -236,6 +236,12 @@ class BrowserAgent:
             await self._serve(route)
         elif url.startswith(self.discovery + "/"):
             await route.continue_()
+        elif urlsplit(url).path == "/wbxappapi/v1/meetingInfo":
+            # A SIP address on a Webex site goes to that site's own meeting-info service, not to
+            # the catalog's (plugin-meetings meeting-info/utilv2.ts getDirectMeetingInfoURI): no
+            # config reaches it, so it is sent to the cloud's.
+            response = await route.fetch(url=f"{self.discovery}/wbxappapi/v1/meetingInfo")
+            await route.fulfill(response=response)
         else:
             log.warning("agent page request outside the meetings cloud aborted", extra={"url": url[:200]})
             self.stray_requests.append(url)

@@ -324,3 +324,25 @@ def test_each_person_has_their_own_page_and_the_limit_holds(agent, cloud):
     assert len({d["attendeeId"] for d in cloud.phone_devices()}) == 3
     cid = send(agent, person="dave")
     assert error_for(agent, cid, person="dave")["code"] == "busy"
+
+
+def test_a_sip_address_on_a_webex_site_is_resolved_too(agent, cloud):
+    send(agent, phone="+14085550100", sip="2551234567@local.webex.test")
+    wait_for(lambda: "SUCCESS" in statuses(agent, "dialOut"), timeout=20, what="SUCCESS")
+
+
+def test_an_unknown_phone_status_counts_as_active_until_its_timeout(redis_client, key_prefix, cloud, alice):
+    cloud.default_phone.auto_answer = False
+    running = start_agent(redis_client, key_prefix, cloud, alice, page_config={"unknownStatusTimeoutMs": 2500})
+    try:
+        send(running, phone="+14085550100")
+        wait_for(lambda: statuses(running, "dialOut") == ["JOINED"], timeout=20, what="JOINED")
+        cloud.set_status("+14085550100", "ALERTING")
+        wait_for(lambda: statuses(running, "dialOut")[-1:] == ["ALERTING"], what="the unknown status")
+        page = running.people["alice"].page
+        time.sleep(1.0)
+        assert running._run(page.evaluate("() => phoneAgent.state().joined"), 10) is True
+        wait_for(lambda: not running._run(page.evaluate("() => phoneAgent.state().joined"), 10), timeout=10,
+                 what="the page to give the phone up and leave")
+    finally:
+        running.stop()

@@ -521,6 +521,14 @@ class MeetingsCloud:
                     device["state"] = "CONNECTED"
                     self._changed(locus, "locus.self_changed")
 
+    def set_status(self, number: str, status: str) -> None:
+        """Locus reports a dial-out status of its own choosing (one the SDK has no name for)."""
+        with self.lock:
+            for locus, participant, device in self._devices():
+                if device.get("dialoutAddress") == number and _active(device):
+                    device["dialingStatus"] = status
+                    self._changed(locus, "locus.self_changed")
+
     def phone_devices(self) -> list[dict]:
         """Every phone device Locus shows, with `callEnded` when the phone network cut it off."""
         with self.lock:

@@ -105,7 +105,8 @@ def test_locus_sequences_grow_by_one_per_change(served):
     first = joined["locus"]["sequence"]
     assert first["rangeStart"] == first["rangeEnd"] == 0 and joined["mediaConnections"] == []
     provisioned = requests.post(f"{joined['locus']['url']}/participant", headers=auth, timeout=5, json={
-        "device": {"deviceType": "PROVISIONAL", "provisionalType": "DIAL_IN", "url": "dialin:///x"}}).json()
+        "device": {"deviceType": "PROVISIONAL", "provisionalType": "DIAL_IN", "url": "dialin:///x",
+                   "clientUrl": device["url"]}}).json()
     assert provisioned["locus"]["sequence"]["entries"][0] == first["entries"][0] + 1
     phone = [d for d in provisioned["locus"]["self"]["devices"] if d["deviceType"] == "PROVISIONAL"]
     assert phone[0]["state"] == "JOINED" and phone[0]["attendeeId"]

@@ -749,7 +749,26 @@
       throw AgentError.apply(null, toPair(classify(err, 'join', { hadPassword: hadPassword })));
     }
     throwIfRemoved(meeting);
-    if (meeting === cur.meeting) cur.joined = true;
+    if (meeting === cur.meeting) {
+      cur.joined = true;
+      adoptLocusDevices(meeting);
+    }
+  }
+
+  // After a join, what Locus says about this Meeting's own phone devices (the join's DTO, in
+  // locusInfo.self.devices) is the truth; the Meeting's dial*DeviceStatus may be from before a
+  // leave, and the SDK triggers no update when Locus repeats the status it holds.
+  function adoptLocusDevices(meeting) {
+    var self = meeting.locusInfo && meeting.locusInfo.self;
+    var devices = self && Array.isArray(self.devices) ? self.devices : [];
+    KINDS.forEach(function (kind) {
+      var url = kind === 'dialIn' ? meeting.dialInUrl : meeting.dialOutUrl;
+      var found = url ? devices.filter(function (d) { return d && d.url === url; })[0] : null;
+      if (!found) return;
+      var status = text(found.dialingStatus !== undefined && found.dialingStatus !== null ? found.dialingStatus : found.state);
+      cur.devices[kind] = { status: status, attendeeId: found.attendeeId, reason: found.reason };
+      cur.heard[kind] = true;
+    });
   }
 
   // Dial-in details: meetingInfo.audio (wbxappapi) first, then what Locus says after the join

@@ -121,6 +121,8 @@ def test_hang_up_ends_the_call_and_leaves_the_meeting(agent, cloud):
     ("401000000", "wrong", "password_wrong", "password isn't right"),
     ("402000000", "wrong", "captcha_required", "app"),
     ("403049000", None, "meeting_forbidden", "settings don't allow"),
+    ("403021000", None, "webinar_registration", "register"),
+    ("403026000", None, "webinar_webcast", "webcast"),
     ("403001000", None, "meeting_full", "full"),
     ("500000000", None, "number_rejected", "can't be called"),
 ])
@@ -346,3 +348,14 @@ def test_an_unknown_phone_status_counts_as_active_until_its_timeout(redis_client
                  what="the page to give the phone up and leave")
     finally:
         running.stop()
+
+
+def test_a_token_that_expires_between_calls_is_reported_and_the_page_closed(agent, cloud, alice):
+    send(agent)
+    wait_for(lambda: statuses(agent, "dialIn") == ["JOINED"], timeout=20, what="JOINED")
+    send(agent, op="disconnect_phone_audio")
+    wait_for(lambda: statuses(agent, "dialIn")[-1:] == ["LEFT"], what="LEFT")
+    cloud.expire(alice.token)
+    cid = send(agent, number="401000000", password="letmein")
+    assert error_for(agent, cid)["code"] == "token_expired"
+    wait_for(lambda: "alice" not in agent.people, what="the page closed")

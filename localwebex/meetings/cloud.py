@@ -681,6 +681,8 @@ SCENARIOS = {
     "403034000": {"login_required": True},
     "403003000": {"host_started": False},
     "403049000": {"policy_code": 403049},
+    "403021000": {"webinar_code": 403021},  # webinar registration required
+    "403026000": {"webinar_code": 403026},  # webinar: join by webcast only
     "202000000": {"lobby": True},
     "500000000": {"provision_error": (400, 2400012)},
     "403001000": {"join_error": (403, 2403001)},

@@ -12,7 +12,7 @@ of all Chromium processes, before the first page and after N, divided by N.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
 import statistics
 import sys
@@ -67,7 +67,6 @@ def main() -> None:
         pages, starts, joins = [], [], []
         for index in range(args.people):
             person = f"person-{index}"
-            began = time.perf_counter()
             opened = agent._run(_open_timed(agent, person), timeout=120)
             pages.append(opened["page"])
             starts.append(opened["start"])
@@ -86,7 +85,9 @@ def main() -> None:
         agent.stop()
     cloud.close()
     handle.stop()
-    ms = lambda values: f"median {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"  # noqa: E731
+    def ms(values):
+        return f"median {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
+
     print(f"browser launch          {launch_s * 1000:.0f} ms")
     print(f"page + bundle load      {ms(pages)}")
     print(f"SDK start (register)    {ms(starts)}")
@@ -102,7 +103,7 @@ async def _open_timed(agent: BrowserAgent, person: str) -> dict:
     began = time.perf_counter()
     context = await agent.browser.new_context()
     await context.route("**/*", agent._serve_or_pass)
-    await context.add_init_script(f"window.phoneAgentConfig = {__import__('json').dumps(agent.page_config)};")
+    await context.add_init_script(f"window.phoneAgentConfig = {json.dumps(agent.page_config)};")
     page = await context.new_page()
     from bot.webex_agent import PAGE_ORIGIN, PersonPage
 

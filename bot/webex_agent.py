@@ -44,8 +44,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-s
                  "--use-fake-ui-for-media-stream"]
 # A meetings cloud on this machine (WEBEX_MEETINGS_DISCOVERY_URL on 127.0.0.1) is a more private
 # address than the page's origin: Chromium's Private/Local Network Access would block every call.
-LOCAL_CLOUD_ARGS = ["--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,"
-                    "PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks"]
+LOCAL_CLOUD_ARGS = [("--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,"
+                     "PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks")]
 IDLE_CHECK_SECONDS = 15.0
 START_TIMEOUT_MS = 60_000
 

@@ -98,7 +98,7 @@ def test_login_required_only_for_a_guest(served):
 
 
 def test_locus_sequences_grow_by_one_per_change(served):
-    cloud, base, auth = served
+    _, base, auth = served
     device = requests.post(f"{base}/wdm/api/v1/devices", json={}, headers=auth, timeout=5).json()
     joined = requests.post(f"{base}/locus/api/v1/loci/call", headers=auth, timeout=5, json={
         "device": {"url": device["url"], "deviceType": "WEB"}, "invitee": {"address": "wbxmn:2551234567"}}).json()

@@ -131,3 +131,36 @@ def test_the_cloud_imports_nothing_from_the_bot():
     for path in (REPO_ROOT / "localwebex" / "meetings").glob("*.py"):
         assert "from bot" not in path.read_text() and "import bot" not in path.read_text(), path
     assert MeetingsCloud().meetings  # seeded scenarios
+
+
+def test_mercury_authorises_answers_pings_and_numbers_its_messages(served):
+    import simple_websocket
+
+    cloud, base, auth = served
+    device = requests.post(f"{base}/wdm/api/v1/devices", json={}, headers=auth, timeout=5).json()
+    socket = simple_websocket.Client.connect(device["webSocketUrl"])
+    try:
+        socket.send(json.dumps({"id": "a1", "type": "authorization", "data": {"token": auth["Authorization"]}}))
+        ready = json.loads(socket.receive(timeout=5))
+        # what socket-base.js:421 waits for: no `type`, data.eventType mercury.buffer_state
+        assert "type" not in ready and ready["data"]["eventType"] == "mercury.buffer_state"
+        socket.send(json.dumps({"id": "p1", "type": "ping"}))
+        pong = json.loads(socket.receive(timeout=5))
+        assert pong["type"] == "pong" and pong["id"] == "p1"
+        assert pong["sequenceNumber"] == ready["sequenceNumber"] + 1
+        socket.send(json.dumps({"messageId": ready["id"], "type": "ack"}))
+        assert cloud.mercury_connected(device["url"])
+    finally:
+        socket.close()
+
+
+def test_mercury_refuses_a_bad_token(served):
+    import simple_websocket
+
+    _, base, auth = served
+    device = requests.post(f"{base}/wdm/api/v1/devices", json={}, headers=auth, timeout=5).json()
+    socket = simple_websocket.Client.connect(device["webSocketUrl"])
+    socket.send(json.dumps({"id": "a1", "type": "authorization", "data": {"token": "Bearer nope"}}))
+    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+        socket.receive(timeout=5)
+    assert closed.value.reason == 1008

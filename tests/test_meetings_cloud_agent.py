@@ -359,3 +359,9 @@ def test_a_token_that_expires_between_calls_is_reported_and_the_page_closed(agen
     cid = send(agent, number="401000000", password="letmein")
     assert error_for(agent, cid)["code"] == "token_expired"
     wait_for(lambda: "alice" not in agent.people, what="the page closed")
+
+
+def test_a_meeting_link_is_resolved(agent, cloud):
+    send(agent, link="https://local.webex.test/local/j.php?MTID=m2551234567")
+    wait_for(lambda: statuses(agent, "dialIn") == ["JOINED"], timeout=20, what="JOINED")
+    assert of_type(agent, "meeting_info")[0]["audio"]["accessCode"] == "2551234567"

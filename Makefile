@@ -24,6 +24,8 @@ $(SDK):
 	rm -rf agent/vendor/.pack && mkdir -p agent/vendor/.pack
 	cd agent/vendor/.pack && npm pack webex@$(SDK_VERSION) --silent >/dev/null && \
 		tar xzf webex-$(SDK_VERSION).tgz package/umd/meetings.min.js package/LICENSE
+	python3 agent/verify_sdk.py --tarball agent/vendor/.pack/webex-$(SDK_VERSION).tgz \
+		--bundle agent/vendor/.pack/package/umd/meetings.min.js
 	mv agent/vendor/.pack/package/umd/meetings.min.js $(SDK)
 	mv agent/vendor/.pack/package/LICENSE agent/vendor/LICENSE.webex
 	rm -rf agent/vendor/.pack
@@ -38,9 +40,10 @@ test: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK) chromium
 	$(VENV)/bin/lint-imports --no-cache
 	$(PYTHON) -m pytest -q
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(SDK) chromium
 	$(PYTHON) bench/ack_latency.py --rates 100,500,1000 --seconds 10 --appendfsync always
 	$(PYTHON) bench/drain.py --events 2000 --people 50
+	$(PYTHON) bench/agent_startup.py --people 5
 
 chat: $(VENV)/.installed
 	$(PYTHON) -m bot chat

@@ -66,6 +66,9 @@ class Settings:
     agent_idle_seconds: float = 300.0
     agent_sdk_script: str = ""  # the SDK bundle the page loads; default agent/vendor/meetings.min.js
     agent_lobby_seconds: float = 600.0  # how long a lobby wait may extend a command's deadline
+    # The origin of a Webex meetings cloud the agent's SDK uses instead of Webex's (service
+    # discovery, then everything its catalog names): `python -m localwebex meetings`
+    webex_meetings_discovery_url: str = ""
     log_level: str = "INFO"
 
     @property

@@ -47,6 +47,7 @@ class Spec:
     phrases: tuple[str, ...] = ()  # patterns (patterns.py) that ask for it anywhere in a sentence
     solo: tuple[str, ...] = ()  # patterns that ask for it only when little else is said ("status")
     refusals: tuple[str, ...] = ()  # patterns that count only when negated ("don't call")
+    soft: tuple[str, ...] = ()  # patterns that give way to another phone-audio action ("join by phone, call me")
     takes_argument: bool = False
     needs_agent: bool = False  # answered at once when no meeting agent is alive
     acts: bool = False  # it changes something; two of these in one sentence are asked about, not guessed
@@ -61,8 +62,8 @@ CALL_VERB = "call|ring|phone|dial|buzz|cal|cll"
 MEETING_CUES = ("meeting", "meet", "mtg", "webex", "conference", "room", "link", "sip", "pmr", "session", "join", "joins",
                 "joining")
 SPACE_CUES = ("space", "spaces", "room", "group", "channel", "team", "everyone", "everybody", "here", "us")
-MY_PHONE = "phone|mobile|cell|cellphone|iphone|android|work|office|desk|landline|number|line"
-COMPUTER = "computer|pc|laptop|desktop|app|browser|headset|headphones|earbuds|mac|macbook"
+MY_PHONE = "phone|mobile|cell|cellphone|iphone|android|work|office|desk|landline|number|line|cellulaire|portable|bureau"
+COMPUTER = "computer|comp|pc|laptop|desktop|app|browser|headset|headphones|earbuds|mac|macbook|ordinateur"
 GADGET = "[webex|bluetooth|usb|wireless]"  # what may stand before COMPUTER
 MEETING_NOUN = "meeting|call|conference|session|webex"
 
@@ -71,11 +72,13 @@ CATALOG: tuple[Spec, ...] = (
          "Choose the meeting (remembered for you). Add `for this space` in a group space.",
          offer="change your meeting",
          solo=("meeting|meting", "set|use|join|change|update [my|the] meeting [number|link|to]", "my|the meeting is|number"),
+         refusals=("save|remember|store|keep|set|change|use [that|this|my|the] meeting|link|number",),
          takes_argument=True, needs_agent=True, acts=True, card_action=SET_MEETING),
     Spec(DIAL_IN, c.DialIn, "dial in", "dial in", "Get the number to call, the access code and your attendee ID.",
          offer="give you the dial-in details",
-         phrases=("dial|call|phone|ring in|inn|into", "join|connect|get|attend [in] by|via|over|from|with|using|on "
-                  "[the|my|a] phone|telephone|mobile|cell|landline",
+         phrases=("dial|call|phone|ring in|inn|into", "phone number [and|with] [access] code",
+                  "numero|numéro [de] [téléphone|telephone] [pour|à|a] appeler|composer|rejoindre",
+                  "code [d] accès|acces|conférence|conference",
                   "dial|call in|into details|info|information|number|numbers", "access|host|attendee code|id|pin",
                   "whats|what [is] [the|my] meeting code|id|pin", "toll|tollfree [free] number|numbers",
                   "[the] number to|for call|dial|calling|dialing|dialling [in]", "[the] phone number for|of [the|my] "
@@ -84,6 +87,8 @@ CATALOG: tuple[Spec, ...] = (
                   f"number for|of [the|my] {MEETING_NOUN}",
                   "conference|bridge|webex|dial [phone|call|line|in] number|numbers|line",
                   "how [do|can|should] i dial"),
+         soft=("join|connect|get|attend [in] by|via|over|from|with|using|on [the|my|a] phone|telephone|mobile|cell|landline",
+               "join|get|dial [in] [to|into] [the|my] meeting by|via|over|from|with|on [the|my|a] phone|telephone"),
          needs_agent=True, acts=True, button=Button("Dial in", acts_on_meeting=True)),
     Spec(DIAL_OUT, c.DialOut, "call me at <number>", "call me at 408 555 0100",
          "Your phone rings and becomes your meeting audio. Or: `call my mobile`.", offer="call your phone",
@@ -91,27 +96,37 @@ CATALOG: tuple[Spec, ...] = (
                   "dial out", "call|ring back [me]", "call me back", f"{CALL_VERB} out",
                   "connect|add|bring|put|patch|join my phone [in] to|into|with [the|my] meeting|call",
                   "connect|add|bring|put|patch my phone", "join|connect|add|bring me [in] by|via|over|on [the|my] phone",
-                  "use my phone [for] [audio]", "phone audio"), refusals=(CALL_VERB,),
+                  "use my phone [for] [audio]", "phone audio",
+                  "get|put|bring|add|patch me [in|into|to] [the|my] meeting|call by|via|over|on|through [the|my] phone",
+                  f"keep|continue calling|ringing|dialing [me|my] [{MY_PHONE}]",
+                  "appelle|appelez|appeler|rappelle|rappelez|téléphone|telephone moi|me",
+                  f"appelle|appelez|appeler|rappelle|rappelez [moi] [sur|à|au] [mon|ma] {MY_PHONE}"),
+         refusals=(CALL_VERB,),
          takes_argument=True, needs_agent=True, acts=True, button=Button("Call me", "positive", acts_on_meeting=True)),
     Spec(HANG_UP, c.HangUp, "hang up", "hang up", "Disconnect your phone from the meeting.", offer="hang up your phone",
          phrases=("hang up|off [on] [the|my|this] [phone|call|line]",
                   "disconnect [me|my|the|this] [phone|call|dial] [audio|out|in|line]",
                   "cancel [the|my|this] [phone] call|dial|dialout [out|in]",
-                  "end|stop|cut|kill|terminate|finish|drop|close [the|my|this] [phone] call|line",
-                  "drop|remove|kick|take|get [me|my] [phone] [off|out|from] [of] [the|my|this] meeting|call",
+                  "end|stop|cut|kill|terminate|finish|drop|close [the|my|this] [phone] call|line|dial|dialout [out|in]",
+                  "drop|remove|kick|take|get [me|my] [phone] [off|out|from] [of] [the|my|this] meeting|call|phone|line",
+                  "raccroche|raccrocher|raccrochez", "termine|terminer|terminez [l] [appel]",
                   "stop calling [me]", "end|stop [the|my] phone"),
          needs_agent=True, acts=True,
          button=Button("Disconnect phone", "destructive", acts_on_call=True, acts_on_meeting=True)),
     Spec(COMPUTER_AUDIO, c.HangUp, "computer audio", "computer audio",
          "Hang up the phone and go back to your Webex app's audio.", offer="switch you back to computer audio",
          phrases=(f"{GADGET} {COMPUTER} audio|sound", f"audio|sound [back] to|via|through|over [the|my] {GADGET} {COMPUTER}",
-                  f"back|switch|go|move|return|put [me|us|it|my|audio] [back] to [using] [the|my] {GADGET} {COMPUTER}",
+                  f"back|switch|swap|flip|go|move|return|put|get [me|us|it|my|audio] [back] [off|from] [the|my] [phone] "
+                  f"[back] to|onto|over|on [using] [the|my] {GADGET} {COMPUTER}",
                   f"use|using [the|my] {GADGET} {COMPUTER} [for|as] [audio|sound] [instead]"),
          solo=("computer",), needs_agent=True, acts=True, fixed={"back_to_computer": True},
          button=Button("Use computer audio", acts_on_call=True, acts_on_meeting=True)),
-    Spec(STATUS, c.Status, "status", "status", "Your meeting, phone-audio state and attendee ID.",
+    Spec(STATUS, c.Status, "status", "status", "Your meeting, phone-audio state and attendee ID.", offer="show your status",
          phrases=("status|state of|on [my|the] call|phone|meeting|audio", "my [current] status",
-                  "call|phone|audio status",
+                  "call|phone|audio status", "whats|what [is] the status", "show|check|get|see|tell [me] [my|the] [current] status", "[am|are|is] [i|we|it] still connected",
+                  "status|state of|on [my|the] dial|dialout [out|in]", "how long [have] [i] [been] [on] [the|my] call",
+                  "did|have you save|saved|set|get|got|store|stored [my] meeting",
+                  "where|wheres [is] [my|the] call|phone [at]", "statut|état|etat [de] [mon] [appel]",
                   "am i [still] connected|on|in|there|live|joined|dialed|dialled",
                   "is|are my phone|call|audio [still] connected|on|in|going|ok|okay|working|ringing|live|there|active "
                   "[to|in|on] [the|my] [meeting|call]",
@@ -131,11 +146,12 @@ CATALOG: tuple[Spec, ...] = (
                   "list|show [me] [the|your|all] commands|options", "what are [the|your] commands|options",
                   "what [commands|options] [do] [you] have|support|know|understand", "what is this [bot|thing]",
                   "what|who are you", "show [me] [the] help|menu", "help me", "i need help"),
-         solo=("help|halp|hlep", "menu|commands|options|instructions|usage|manual", "?"), button=Button("Help")),
+         solo=("help|halp|hlep|aide", "menu|commands|options|instructions|usage|manual", "?"), button=Button("Help")),
     Spec(AUDIT, c.AuditQuery, "audit [email]", "audit", "Admins: the latest dial-out attempts.",
          phrases=("audit log|logs|trail|history|entries|report|records", "call audit [log|logs|trail]",
                   "dial|dialout out|outs|dialouts log|logs|history|audit|report|list|records|record",
-                  "list|show [all] [the] [recent] [dial] outs|dialouts", "audit [the|all] [dial] outs|dialouts|calls",
+                  "list|show [me] [all] [the] [recent] [dial] outs|dialouts", "audit [the|all] [dial] outs|dialouts|calls",
+                  "[all] calls made|placed by [the] bot",
                   "outbound|outgoing calls", "every|all outbound|outgoing [phone] call|calls",
                   "log|logs|list|record|records of [the] [outbound|outgoing] calls|dialouts|dial",
                   "calls [that] the bot made|placed",

@@ -37,8 +37,12 @@ IMPERATIVE_LEAD = frozenset("please pls plz kindly hey hi hello ok okay so now j
 DETERMINERS = frozenset("the those these a an some his her our their new old".split())
 CALL_NOUNS = frozenset("phone call line meeting device audio connection".split())
 # What a dial-in's details may be for: "the access code for the meeting", not "... for the wifi".
-MEETING_THINGS = frozenset("meeting call webex session conference it this that today tomorrow me my us standup".split())
+MEETING_THINGS = frozenset("meeting call webex session conference today tomorrow me us standup".split())
+PRONOUNS = frozenset("it this that".split())
 CALL_VERBS = frozenset("call ring phone dial buzz".split())
+CODES = frozenset("code id pin".split())
+OTHER_STATUSES = frozenset("report reports update updates quo page bar symbol code light meeting".split())
+ABOUT = frozenset("for of on".split())
 SOLO_PRIORITY = (catalog.AUDIT, catalog.STATUS, catalog.HELP, catalog.THANKS, catalog.GREETING)
 INTERCHANGEABLE = {frozenset({catalog.HANG_UP, catalog.COMPUTER_AUDIO}): catalog.COMPUTER_AUDIO}
 
@@ -49,6 +53,7 @@ class Mention:
     start: int  # word index
     end: int
     solo: bool = False
+    soft: bool = False  # from a spec's `soft` patterns
 
 
 @dataclass(frozen=True)
@@ -64,13 +69,13 @@ def mentions(found: list[Word]) -> list[Mention]:
     longer stays, then the better spelt ("helo" is hello, not help), then the earlier catalog entry."""
     candidates = []
     for order, spec in enumerate(catalog.CATALOG):
-        for solo, patterns in ((False, spec.phrases), (True, spec.solo)):
+        for solo, soft, patterns in ((False, False, spec.phrases), (True, False, spec.solo), (False, True, spec.soft)):
             for pattern in patterns:
                 for match in find(pattern, found):
                     if not _stands(spec.name, match.start, match.end, found):
                         continue
                     candidates.append((not solo, match.end - match.start, match.likeness, -order,
-                                       Mention(spec.name, match.start, match.end, solo)))
+                                       Mention(spec.name, match.start, match.end, solo, soft)))
     kept: list[Mention] = []
     taken: set[int] = set()
     for *_, mention in sorted(candidates, key=lambda item: item[:4], reverse=True):
@@ -81,12 +86,13 @@ def mentions(found: list[Word]) -> list[Mention]:
     return sorted(kept, key=lambda m: m.start)
 
 
-def read(found: list[Word], extra: list[Mention] = (), question: bool = False) -> Reading:
+def read(found: list[Word], extra: list[Mention] = (), question: bool = False, phone_given: bool = False) -> Reading:
     """Decide what the message asks for. `extra` are mentions found from slots (a dial verb before a number)."""
     found_mentions = [*mentions(found), *extra]
     covered = {i for m in found_mentions for i in range(m.start, m.end)}
     unexplained = {w.sentence for i, w in enumerate(found) if i not in covered and w.text not in FILLER}
     positive, negated = [], []
+    found_mentions = _soft_yields(found_mentions, phone_given)
     for mention in found_mentions:
         if mention.solo and found[mention.start].sentence in unexplained:
             continue  # a solo pattern with other words in its sentence: "the status report is due"
@@ -106,6 +112,8 @@ def read(found: list[Word], extra: list[Mention] = (), question: bool = False) -
         if settled and not any(w.text == "or" for w in found):
             return Reading(settled, negated=denied, mentions=everything)
         return Reading(None, competing=tuple(actions), negated=denied, mentions=everything)
+    if actions and _or_between(positive, actions[0], catalog.STATUS, found):  # "hang up or show me status?"
+        return Reading(None, competing=tuple(sorted((actions[0], catalog.STATUS))), negated=denied, mentions=everything)
     if actions or meeting:
         return Reading(actions[0] if actions else catalog.MEETING, negated=denied, mentions=everything)
     if denied and any(intent in catalog.ACTIONS for intent in denied):
@@ -117,6 +125,29 @@ def read(found: list[Word], extra: list[Mention] = (), question: bool = False) -
     return Reading(None, negated=denied, mentions=everything)
 
 
+def _or_between(positive: list[Mention], one: str, other: str, found: list[Word]) -> bool:
+    """The two are offered as alternatives: "X or Y"."""
+    first = next((m for m in positive if m.intent == one), None)
+    second = next((m for m in positive if m.intent == other), None)
+    if first is None or second is None:
+        return False
+    low, high = sorted((first, second), key=lambda m: m.start)
+    return any(w.text == "or" for w in found[low.end:high.start])
+
+
+def _soft_yields(found_mentions: list[Mention], phone_given: bool) -> list[Mention]:
+    """"Join by phone" is dial-in on its own, but gives way to a call asked for in the same message
+    ("join by phone, call me"), and becomes one when a phone number is given ("... my number is 613...")."""
+    soft = [m for m in found_mentions if m.soft]
+    if not soft:
+        return found_mentions
+    calls = any(m.intent == catalog.DIAL_OUT for m in found_mentions)
+    if not (calls or phone_given):
+        return found_mentions
+    firm = [m for m in found_mentions if not m.soft]
+    return firm if calls else firm + [Mention(catalog.DIAL_OUT, m.start, m.end) for m in soft]
+
+
 def _refusals(found: list[Word], covered: set[int]) -> list[Mention]:
     """Words that ask for nothing on their own but say what not to do after a negation: "don't call"."""
     return [Mention(spec.name, match.start, match.end) for spec in catalog.CATALOG for pattern in spec.refusals
@@ -125,7 +156,7 @@ def _refusals(found: list[Word], covered: set[int]) -> list[Mention]:
 
 def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:
     """Drop a match whose words mean something else here."""
-    after = [w.text for w in found[end:end + 3]]
+    after = [w.text for w in found[end:end + 4]]
     texts = [w.text for w in found[start:end]]
     if intent == catalog.HANG_UP and "up" in texts:  # "hang up the new posters"
         rest = [w.text for w in found[start + texts.index("up") + 1:][:3]]
@@ -136,11 +167,22 @@ def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:
                                               found[start].text != "dial")
     if bare_verb and found[start].text in CALL_VERBS and start and found[start - 1].text in DETERMINERS:
         return False  # "stop the call on my cell", "the phone in room 12": a noun, not a request
-    if intent == catalog.DIAL_IN and after and after[0] in ("for", "of") and len(after) > 1:
-        thing = after[2] if after[1] in DETERMINERS and len(after) > 2 else after[1]
-        if thing not in MEETING_THINGS:
-            return False  # "the access code for the wifi"
+    if intent == catalog.DIAL_IN and CODES & set(texts) and not _about_the_meeting(after):
+        return False  # "the access code for the wifi"
+    if intent == catalog.STATUS and texts[-1] == "status" and after and (
+            after[0] in OTHER_STATUSES or not _about_the_meeting(after)):
+        return False  # "the status report", "the status of my IT ticket"
     return True
+
+
+def _about_the_meeting(after: list[str]) -> bool:
+    """What follows a noun ("... for the meeting", "... of my IT ticket") is about a call, or about nothing."""
+    if not after or after[0] not in ABOUT:
+        return True
+    rest = [word for word in after[1:] if word not in DETERMINERS and word not in ("my", "your")]
+    if rest and rest[0] in PRONOUNS:
+        return len(rest) == 1  # "for it", but not "of my IT ticket"
+    return not rest or rest[0] in MEETING_THINGS or rest[0] in CALL_NOUNS or rest[0] in ("dial", "dialout")
 
 
 def _negated(mention: Mention, found: list[Word]) -> bool:

@@ -48,7 +48,7 @@ def parse_text(text: str, origin: c.Origin, rules: ParseRules) -> c.Command:
     if not found and text and not text.strip("?"):
         return c.Help(origin=origin)  # a lone "?" asks what the bot does
     values, extra = _values(text, found)
-    reading = read(found, extra, question="?" in text)
+    reading = read(found, extra, question="?" in text, phone_given=bool(values.phones))
     return _command(reading, values, found, text, origin, rules)
 
 

@@ -61,4 +61,14 @@ def is_normal_ending(reason: str) -> bool:
 
 
 def reason_words(reason: str) -> str:
-    return REASON_WORDS.get((reason or "").upper(), SOMETHING_WENT_WRONG)
+    """A code (the SDK's, or the simulator's) in words; an agent's own words ("the meeting ended") as they are."""
+    reason = (reason or "").strip()
+    if reason.upper() in REASON_WORDS:
+        return REASON_WORDS[reason.upper()]
+    return reason if is_agents_words(reason) else SOMETHING_WENT_WRONG
+
+
+def is_agents_words(reason: str) -> bool:
+    """Words the meeting agent wrote for a person (to be escaped when echoed), not a code."""
+    reason = (reason or "").strip()
+    return reason.upper() not in REASON_WORDS and any(ch.islower() for ch in reason) and " " in reason

@@ -95,8 +95,12 @@ def _letter_runs(token: str, offset: int):
             if run_start is None:
                 run_start = i
             run.append(ch)
+        elif ch in APOSTROPHES and run and token[i + 1:i + 2].lower() == "s" and not token[i + 2:i + 3].isalpha():
+            yield offset + run_start, "".join(run)  # 's is dropped: "meeting's" is "meeting", "what's" is "what"
+            run, run_start = [], None
+            break
         elif ch in APOSTROPHES and run and i + 1 < len(token) and token[i + 1].isalpha():
-            continue  # an inner apostrophe joins: don't, what's, space's
+            continue  # an inner apostrophe joins: don't, I'm, can't
         else:
             if run:
                 yield offset + run_start, "".join(run)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import redis
 
@@ -38,7 +40,12 @@ DEFAULT_SDK = REPO_ROOT / "agent" / "vendor" / "meetings.min.js"
 PAGE_ORIGIN = "http://agent.local"  # served from local files by request interception, never the network
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-component-update",
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+                 "--disable-background-networking", "--use-fake-device-for-media-stream",
+                 "--use-fake-ui-for-media-stream"]
+# A meetings cloud on this machine (WEBEX_MEETINGS_DISCOVERY_URL on 127.0.0.1) is a more private
+# address than the page's origin: Chromium's Private/Local Network Access would block every call.
+LOCAL_CLOUD_ARGS = [("--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,"
+                     "PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks")]
 IDLE_CHECK_SECONDS = 15.0
 START_TIMEOUT_MS = 60_000
 
@@ -61,8 +68,14 @@ class PersonPage:
 
 
 class BrowserAgent:
-    def __init__(self, settings: Settings, client: redis.Redis, identity: AgentIdentity):
+    def __init__(self, settings: Settings, client: redis.Redis, identity: AgentIdentity,
+                 page_config: dict | None = None):
         self.settings = settings
+        self.discovery = settings.webex_meetings_discovery_url.rstrip("/")
+        # window.phoneAgentConfig (agent/page/README.md); lobby and not-started waits follow AGENT_LOBBY_SECONDS
+        wait_ms = int(settings.agent_lobby_seconds * 1000)
+        self.page_config = {"lobbyTimeoutMs": wait_ms, "notStartedTimeoutMs": wait_ms, **(page_config or {})}
+        self.stray_requests: list[str] = []  # with a local cloud: requests for anywhere else (aborted)
         self.redis = client
         self.identity = identity
         self.streams = protocol.Streams(settings)
@@ -112,7 +125,8 @@ class BrowserAgent:
         from playwright.async_api import async_playwright
 
         self.playwright = await async_playwright().start()
-        self.browser = await self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        args = CHROMIUM_ARGS + (LOCAL_CLOUD_ARGS if _is_local(self.discovery) else [])
+        self.browser = await self.playwright.chromium.launch(executable_path=CHROMIUM, args=args)
 
     async def _shutdown(self) -> None:
         if self.sweeper is not None:
@@ -187,18 +201,23 @@ class BrowserAgent:
                 await self._emit(command_id, person_id, "error", code="no_identity", reason=str(problem))
                 return None
             context = await self.browser.new_context()
-            await context.route(f"{PAGE_ORIGIN}/**", self._serve)
+            if self.discovery:
+                await context.route("**/*", self._serve_or_pass)  # the page, the cloud, and nothing else
+            else:
+                await context.route(f"{PAGE_ORIGIN}/**", self._serve)
+            await context.add_init_script(f"window.phoneAgentConfig = {json.dumps(self.page_config)};")
             page = await context.new_page()
             person = PersonPage(person_id, display_name, context, page, last_command=command_id)
             await page.expose_function("agentEmit", lambda event, who=person: self._on_page_event(who, event))
             page.on("crash", lambda _page, who=person: asyncio.ensure_future(self._on_crash(who)))
+            page.on("console", lambda message: log.debug("agent page console %s: %s", message.type, message.text[:500]))
             await page.goto(f"{PAGE_ORIGIN}/agent.html")
             await page.wait_for_function("() => window.phoneAgent", timeout=START_TIMEOUT_MS)
             failure = await page.evaluate(
                 """async args => {
                     try { await window.phoneAgent.start(args); return null; }
                     catch (error) { return {code: error.code || "sdk_error", reason: error.message || String(error)}; }
-                }""", {"token": token, "displayName": display_name})
+                }""", {"token": token, "displayName": display_name, "discoveryUrl": self.discovery})
             if failure is None:
                 self.people[person_id] = person
                 return person
@@ -210,6 +229,23 @@ class BrowserAgent:
                              reason=_sign_in_reason(failure["code"]))
             return None
         return None
+
+    async def _serve_or_pass(self, route) -> None:
+        url = route.request.url
+        if url.startswith(PAGE_ORIGIN + "/"):
+            await self._serve(route)
+        elif url.startswith(self.discovery + "/"):
+            await route.continue_()
+        elif urlsplit(url).path == "/wbxappapi/v1/meetingInfo":
+            # A SIP address on a Webex site goes to that site's own meeting-info service, not to
+            # the catalog's (plugin-meetings meeting-info/utilv2.ts getDirectMeetingInfoURI): no
+            # config reaches it, so it is sent to the cloud's.
+            response = await route.fetch(url=f"{self.discovery}/wbxappapi/v1/meetingInfo")
+            await route.fulfill(response=response)
+        else:
+            log.warning("agent page request outside the meetings cloud aborted", extra={"url": url[:200]})
+            self.stray_requests.append(url)
+            await route.abort()
 
     async def _serve(self, route) -> None:
         path = route.request.url[len(PAGE_ORIGIN):].split("?", 1)[0]
@@ -243,8 +279,14 @@ class BrowserAgent:
         elif kind == "lobby":
             await self._emit(command_id, person.person_id, kind, waiting=bool(event.get("waiting")),
                              extend_seconds=self.settings.agent_lobby_seconds)
+        elif kind == "waiting":
+            # The host hasn't started the meeting: the page keeps trying. Said with the lobby's
+            # event, which extends the command's deadline; `reason` carries the words.
+            await self._emit(command_id, person.person_id, "lobby", waiting=bool(event.get("waiting")),
+                             why=str(event.get("why") or ""), reason=str(event.get("reason") or ""),
+                             extend_seconds=float(event.get("seconds") or self.settings.agent_lobby_seconds))
         elif kind == "left":
-            log.info("left the meeting", extra={"person_id": person.person_id})
+            log.info("left the meeting", extra={"person_id": person.person_id, "reason": event.get("reason")})
 
     async def _on_crash(self, person: PersonPage) -> None:
         """The page died: the phone audio it held is gone. Say so, and start a clean page."""
@@ -276,6 +318,10 @@ class BrowserAgent:
                 idle = time.monotonic() - person.last_active
                 if not person.phone_active and idle > self.settings.agent_idle_seconds:
                     log.info("closing an idle meeting page", extra={"person_id": person.person_id})
+                    try:  # phones first, then the meeting (agent/page/agent.js leaveCurrent)
+                        await asyncio.wait_for(person.page.evaluate("() => window.phoneAgent.leave()"), 30)
+                    except Exception:  # noqa: BLE001 - a page that can't leave is closed anyway
+                        log.warning("idle page could not leave its meeting", extra={"person_id": person.person_id})
                     await self._close(person)
 
     # For tests and operators -------------------------------------------------------
@@ -290,6 +336,11 @@ class BrowserAgent:
                 pass
 
         self._run(crash(), timeout=30)
+
+
+def _is_local(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _sign_in_reason(code: str) -> str:

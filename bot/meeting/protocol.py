@@ -10,7 +10,10 @@ Events: {"command_id", "person_id", "agent", "type", ...}:
   meeting_info        "audio": the SDK's meetingInfo.audio fields
   phone_audio_update  "payload": the SDK's meeting:self:phoneAudioUpdate payload, unchanged
                       ({"dialIn": {status, attendeeId}, "dialOut": {status, attendeeId, reason}});
-                      "seq": increasing per agent, so repeats and stale snapshots can be dropped
+                      "seq": increasing per agent, so repeats and stale snapshots can be dropped;
+                      dialOut.reason is an SDK code (FAILURE) or the agent's own words ("the meeting ended")
+  lobby               "waiting": true/false; "why": "lobby" or "not_started" (the host hasn't started the
+                      meeting); "reason": words a person can read; "extend_seconds": how much longer to wait
   error               "reason": words a person can read; "code": a short machine name
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ from bot.conversation import commands as c
 from bot.conversation.parse import ParseRules, parse_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-TABLES = ("phrasings.yaml", "phrasings_more.yaml", "phrasings_third.yaml")
+TABLES = ("phrasings.yaml", "phrasings_more.yaml", "phrasings_third.yaml", "phrasings_fourth.yaml")
 ORIGIN = c.Origin(person_id="alice")
 RULES = ParseRules(default_region="US", dialout_countries=("US", "CA"))
 # The tables name a refusal as people would; the bot's rules (phone_numbers.RULE_*) are finer.

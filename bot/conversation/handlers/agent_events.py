@@ -16,7 +16,7 @@ from bot.conversation.handlers.replies import (
     text,
 )
 from bot.conversation.phone_numbers import format_international, mask
-from bot.conversation.plain_words import is_normal_ending, reason_words
+from bot.conversation.plain_words import is_agents_words, is_normal_ending, reason_words
 from bot.conversation.session import ACTIVE, CONNECTED, JOINED, LEFT, PROVISIONED, SUCCESS, TRANSFERRING, Session
 from bot.webex.messages import CardMessage
 from cards.markdown import escape
@@ -56,12 +56,21 @@ def agent_event(command: c.AgentEvent, session: Session) -> list[Effect]:
 
 
 def _lobby(command: c.AgentEvent, session: Session, event: dict) -> list[Effect]:
+    """Waiting for the host: in the lobby, or (`why` "not_started") for the meeting to start at all."""
+    not_started = event.get("why") == "not_started"
     if not event.get("waiting"):
-        return text(command.origin, "The host let you in; setting up your phone audio now.")
+        return text(command.origin, "The host started the meeting; setting up your phone audio now." if not_started
+                    else "The host let you in; setting up your phone audio now.")
     seconds = float(event.get("extend_seconds") or 0)
-    return [ExtendDeadline(session.pending_command_id, session.person_id, seconds),
-            *text(command.origin, "You're waiting in the meeting's lobby. I'll carry on as soon as the host "
-                                  "lets you in.")]
+    words = str(event.get("reason") or "")  # the agent's words: "the host hasn't started the meeting yet; ..."
+    said = (escape(words[:1].upper() + words[1:], 300) + ".") if not_started and words else (
+        "You're waiting in the meeting's lobby. I'll carry on as soon as the host lets you in.")
+    return [ExtendDeadline(session.pending_command_id, session.person_id, seconds), *text(command.origin, said)]
+
+
+def _reason(reason: str) -> str:
+    words = reason_words(reason)
+    return escape(words, 120) if is_agents_words(reason) else words
 
 
 def settled(session: Session) -> Session:
@@ -134,7 +143,7 @@ def _phone_audio_update(command: c.AgentEvent, session: Session, event: dict, an
                                             f"{UNMUTE_REMINDER}", "Reconnect my phone", number))
         elif new_out == LEFT and updated.hangup != "sent":
             words = f"The call to {format_international(number)} ended" + (
-                "." if is_normal_ending(reason) else f": {reason_words(reason)}.") + f" {UNMUTE_REMINDER}"
+                "." if is_normal_ending(reason) else f": {_reason(reason)}.") + f" {UNMUTE_REMINDER}"
             messages.append(notice_card(owner, "Your phone call ended", words, ("dial_out", "dial_in", "status")))
 
     updated, agent_commands = _after_state_change(command, updated)

@@ -33,7 +33,7 @@ $(SDK):
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-run: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK)
+run: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK) chromium
 	$(PYTHON) -m bot
 
 test: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK) chromium

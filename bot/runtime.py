@@ -44,10 +44,12 @@ class Runtime:
     web: ServerHandle | None = None
     sandbox: ServerHandle | None = None
     sandbox_state: object = None
+    meetings_cloud: object = None  # the local meetings cloud, in a sandbox on the real SDK
+    meetings_server: object = None
 
     def stop(self) -> None:
         # Web first: stop taking deliveries; then finish in-flight work; the agent last.
-        for part in (self.web, self.healer, self.worker, self.agent, self.sandbox):
+        for part in (self.web, self.healer, self.worker, self.agent, self.sandbox, self.meetings_server):
             if part is not None:
                 part.stop()
 
@@ -61,6 +63,22 @@ def start_sandbox_webex(settings: Settings, port: int | None = None) -> tuple[Se
     seed(state)
     handle = serve(create_webex_app(state), port=settings.effective_sandbox_port if port is None else port)
     return replace(settings, webex_api_url=f"{handle.url}/v1/"), handle, state
+
+
+def start_sandbox_meetings(settings: Settings):
+    """A sandbox on the real Web Meetings SDK: the local meetings cloud, and settings that point the
+    agent's SDK at it with a token it accepts. Phones ring until answered in the browser (manual mode)."""
+    from localwebex.meetings import MeetingsCloud, serve_cloud
+    from localwebex.meetings.cloud import ORG_ID
+
+    cloud = MeetingsCloud()
+    agent = cloud.add_person("Meeting Agent", token=f"local-agent_LOCAL_{ORG_ID}")
+    cloud.default_phone.auto_answer = settings.simulator_answer_mode != "manual"
+    try:
+        cloud, handle = serve_cloud(cloud, port=settings.effective_sandbox_port + 1)  # PORT+2 by default
+    except OSError:
+        cloud, handle = serve_cloud(cloud)  # that port is taken: any free one
+    return replace(settings, webex_meetings_discovery_url=cloud.base_url, webex_agent_token=agent.token), cloud, handle
 
 
 def webhook_secret_for(settings: Settings) -> str:
@@ -106,8 +124,11 @@ def start(settings: Settings, *, web: bool = True, workers: bool = True, agent: 
         settings, sandbox, sandbox_state = start_sandbox_webex(settings)
         if web and not settings.simulator_answer_mode:
             settings = replace(settings, simulator_answer_mode="manual")  # people answer in the browser
+    cloud = cloud_server = None
+    if sandbox is not None and agent and settings.meeting_backend == "webex" and not settings.webex_meetings_discovery_url:
+        settings, cloud, cloud_server = start_sandbox_meetings(settings)
     runtime = Runtime(settings=settings, redis=client or connect(settings), webhook_secret=webhook_secret_for(settings),
-                      sandbox=sandbox, sandbox_state=sandbox_state)
+                      sandbox=sandbox, sandbox_state=sandbox_state, meetings_cloud=cloud, meetings_server=cloud_server)
     try:
         if agent:
             runtime.agent = start_agent(settings, runtime.redis)

@@ -12,6 +12,8 @@ from flask import Blueprint, abort, jsonify, request, send_from_directory
 from bot.config import REPO_ROOT
 from bot.meeting.simulated_phone import PhoneError
 from bot.meeting.simulator import SimulatedAgent
+from bot.sandbox.cloud_phones import CloudPhones
+from bot.stores.sessions import SessionStore
 from bot.webex import webhook_registration
 
 WEB_DIR = REPO_ROOT / "sandbox" / "web"
@@ -25,7 +27,13 @@ def create_blueprint(runtime) -> Blueprint:
     """`runtime` is the running bot (bot/runtime.py): its sandbox server, agent and Redis."""
     blueprint = Blueprint("sandbox", __name__)
 
-    def agent() -> SimulatedAgent:
+    cloud_phones = CloudPhones(runtime.meetings_cloud, SessionStore(runtime.redis, runtime.settings)) \
+        if runtime.meetings_cloud is not None else None
+
+    def agent():
+        """The person's phone: the simulator's, or (on the real SDK) the local meetings cloud's phone network."""
+        if cloud_phones is not None:
+            return cloud_phones
         if not isinstance(runtime.agent, SimulatedAgent):
             abort(503, "the simulated meeting agent is not running in this process")
         return runtime.agent
@@ -77,7 +85,9 @@ def create_blueprint(runtime) -> Blueprint:
         keys = list(runtime.redis.scan_iter(match=runtime.settings.redis_key_prefix + "*", count=1000))
         if keys:
             runtime.redis.delete(*keys)
-        if runtime.agent is not None:
+        if cloud_phones is not None:
+            cloud_phones.forget_everyone()
+        elif runtime.agent is not None:
             runtime.agent.forget_everyone()
         if runtime.worker is not None:
             runtime.worker.ensure_groups()

@@ -174,6 +174,39 @@ def test_space_meeting_profile_number_and_one_tap_dial_in(sandbox, browser):
     assert page.console_errors == [], page.console_errors
 
 
+@pytest.fixture
+def sdk_sandbox(redis_client, key_prefix):
+    """`MEETING_BACKEND=webex make run`: the sandbox on the real Web Meetings SDK and the local meetings cloud."""
+    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SANDBOX_PORT": str(free_port()),
+                              "MEETING_BACKEND": "webex", "LOG_LEVEL": "WARNING"})
+    running = runtime.start(settings, client=redis_client, web_port=free_port())
+    assert running.meetings_cloud is not None and running.settings.webex_meetings_discovery_url
+    yield running
+    running.stop()
+    assert running.meetings_cloud.unexpected == [], running.meetings_cloud.unexpected
+
+
+def test_the_sandbox_on_the_real_sdk_rings_the_phone_panel(sdk_sandbox, browser):
+    page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
+                       f"http://127.0.0.1:{sdk_sandbox.web.port}/")
+    page.open()
+    page.be("alice", "direct")
+    page.say("meeting 2551234567")
+    page.bot_message("Meeting set to 2551 234 567")
+    page.say("call my mobile")
+    page.bot_message("Calling +1 408-555-0100")
+    page.page.get_by_test_id("phone-state").filter(has_text="ringing").wait_for(timeout=30_000)
+    page.shot("20-real-sdk-ringing")
+    page.page.get_by_test_id("phone-answer").click()
+    page.bot_message("Your phone is connected")
+    page.page.get_by_test_id("phone-state").filter(has_text="connected").wait_for(timeout=WAIT_MS)
+    page.say("hang up")
+    page.bot_message("Unmute your Webex app")
+    page.page.get_by_test_id("phone-state").filter(has_text="idle").wait_for(timeout=WAIT_MS)
+    page.shot("21-real-sdk-hung-up")
+    assert page.console_errors == [], page.console_errors
+
+
 def test_dial_in_from_the_phone_panel(sandbox, browser):
     page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
                        f"http://127.0.0.1:{sandbox.web.port}/")

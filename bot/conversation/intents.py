@@ -41,6 +41,9 @@ MEETING_THINGS = frozenset("meeting call webex session conference today tomorrow
 PRONOUNS = frozenset("it this that".split())
 CALL_VERBS = frozenset("call ring phone dial buzz".split())
 CODES = frozenset("code id pin".split())
+OTHER_SUBJECTS = frozenset("they he she we people everyone anyone someone somebody nobody who i".split())
+ASKED_ABOUT_THE_PAST = frozenset("did didnt had".split())
+MODALS = frozenset("will would can could should might may always never usually keeps often".split())
 OTHER_STATUSES = frozenset("report reports update updates quo page bar symbol code light meeting".split())
 ABOUT = frozenset("for of on".split())
 SOLO_PRIORITY = (catalog.AUDIT, catalog.STATUS, catalog.HELP, catalog.THANKS, catalog.GREETING)
@@ -88,7 +91,7 @@ def mentions(found: list[Word]) -> list[Mention]:
 
 def read(found: list[Word], extra: list[Mention] = (), question: bool = False, phone_given: bool = False) -> Reading:
     """Decide what the message asks for. `extra` are mentions found from slots (a dial verb before a number)."""
-    found_mentions = [*mentions(found), *extra]
+    found_mentions = [*mentions(found), *(m for m in extra if _stands(m.intent, m.start, m.end, found))]
     covered = {i for m in found_mentions for i in range(m.start, m.end)}
     unexplained = {w.sentence for i, w in enumerate(found) if i not in covered and w.text not in FILLER}
     positive, negated = [], []
@@ -167,6 +170,11 @@ def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:
                                               found[start].text != "dial")
     if bare_verb and found[start].text in CALL_VERBS and start and found[start - 1].text in DETERMINERS:
         return False  # "stop the call on my cell", "the phone in room 12": a noun, not a request
+    before = [w.text for w in found[max(start - 2, 0):start]]
+    if intent == catalog.DIAL_OUT and before and (before[-1] in OTHER_SUBJECTS or (len(before) == 2 and (
+            (before[0] in ASKED_ABOUT_THE_PAST and before[1] == "you")
+            or (before[0] in OTHER_SUBJECTS and before[1] in MODALS)))):
+        return False  # "they call me Bob", "did anyone call me?", "why did you call me"
     if intent == catalog.DIAL_IN and CODES & set(texts) and not _about_the_meeting(after):
         return False  # "the access code for the wifi"
     if intent == catalog.STATUS and texts[-1] == "status" and after and (

@@ -7,6 +7,7 @@ patterns). This module puts them together into one Command.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
@@ -76,7 +77,8 @@ def _values(text: str, found: list[Word]) -> tuple[Values, list[Mention]]:
             extra.append(Mention(catalog.DIAL_OUT, role.verb, role.verb + 1))
     sip = [a for a in addresses if _is_meeting_address(a, text, found)]
     emails = [a for a in addresses if a not in sip]
-    destination = (links or sip or meeting_runs or [None])[0]
+    meeting_links = [link for link in links if _is_meeting_link(link, found)]
+    destination = (meeting_links or sip or meeting_runs or [None])[0]
     meeting, problem = None, ""
     if destination is not None:
         parsed = slots.parse_destination(destination.text)
@@ -95,6 +97,13 @@ def _values(text: str, found: list[Word]) -> tuple[Values, list[Mention]]:
 def _only_meeting_words(rest: list[Word], text: str) -> bool:
     """"meeting" then only what names a meeting: the command form, even when what follows can't be read."""
     return all(w.text in MEETING_COMMAND_WORDS or w.text in slots.PASSWORD_WORDS for w in rest) or text.rstrip().endswith(":")
+
+
+def _is_meeting_link(link: slots.Span, found: list[Word]) -> bool:
+    """A Webex link, or any link the person calls their meeting, or a link sent on its own."""
+    host = urlsplit(link.text).netloc.lower()
+    cued = any(is_typo_of(w.text, cue) for w in found for cue in catalog.MEETING_CUES)
+    return "webex" in host or cued or all(w.text in FILLER for w in found)
 
 
 def _is_meeting_address(address: slots.Span, text: str, found: list[Word]) -> bool:

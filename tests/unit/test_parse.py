@@ -108,6 +108,14 @@ TABLE = [
     ("<script>alert(1)</script>", c.Unknown, {}),
     ("x" * 5000, c.Unknown, {}),
     ("408 555 0100", c.Unknown, {}),
+    # Someone else calling, or a call talked about: no request, so nothing is done
+    ("they call me Bob", c.Unknown, {}),
+    ("did anyone call me?", c.Unknown, {}),
+    ("he will call me back", c.Unknown, {}),
+    ("she can call me at 408 555 0100", c.Unknown, {}),
+    ("I'll call you at 408 555 0100 later", c.Unknown, {}),
+    ("check out https://example.com/docs", c.Unknown, {}),
+    ("https://acme.webex.com/meet/alice", c.SetMeeting, {"meeting": c.Meeting("link", "https://acme.webex.com/meet/alice")}),
 ]
 
 

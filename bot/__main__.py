@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure(settings.log_level, secrets=(settings.webex_webhook_secret,), path=str(log_file))
         print(f"Logs go to {log_file}.")
     parts = {"run": {}, "worker": {"web": False, "agent": False}, "agent": {"web": False, "workers": False}}[role]
-    running = runtime.start(settings, **parts)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before start: a SIGTERM during start-up stops gracefully too
+    running = runtime.start(settings, **parts)
     if role == "run":
         print(f"Bot listening on http://127.0.0.1:{running.web.port}/  (health: /healthz, metrics: /metrics)", flush=True)
     try:

@@ -105,7 +105,8 @@ async def _open_timed(agent: BrowserAgent, person: str) -> dict:
     await context.route("**/*", agent._serve_or_pass)
     await context.add_init_script(f"window.phoneAgentConfig = {json.dumps(agent.page_config)};")
     page = await context.new_page()
-    from bot.meeting.browser_agent import PAGE_ORIGIN, PersonPage
+    from bot.meeting.agent_page import PAGE_ORIGIN
+    from bot.meeting.browser_agent import PersonPage
 
     record = PersonPage(person, person, context, page)
     await page.expose_function("agentEmit", lambda event, who=record: agent._on_page_event(who, event))

@@ -21,31 +21,19 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import redis
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import Settings
 from bot.conversation.session import ACTIVE, LEFT
 from bot.loops import start_thread
 from bot.meeting import protocol
+from bot.meeting.agent_page import CHROMIUM, CHROMIUM_ARGS, LOCAL_CLOUD_ARGS, PAGE_ORIGIN, PageNetwork, is_local
 from bot.meeting.agents import HEARTBEAT_SECONDS, AgentRegistry
 from bot.meeting.identities import AgentIdentity, IdentityError
 from bot.streams.groups import ensure_group, read_new
 
 log = logging.getLogger(__name__)
-PAGE_DIR = REPO_ROOT / "agent" / "page"
-DEFAULT_SDK = REPO_ROOT / "agent" / "vendor" / "meetings.min.js"
-PAGE_ORIGIN = "http://agent.local"  # served from local files by request interception, never the network
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-component-update",
-                 "--disable-background-networking", "--use-fake-device-for-media-stream",
-                 "--use-fake-ui-for-media-stream"]
-# A meetings cloud on this machine (WEBEX_MEETINGS_DISCOVERY_URL on 127.0.0.1) is a more private
-# address than the page's origin: Chromium's Private/Local Network Access would block every call.
-LOCAL_CLOUD_ARGS = [("--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,"
-                     "PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks")]
 IDLE_CHECK_SECONDS = 15.0
 START_TIMEOUT_MS = 60_000
 
@@ -75,7 +63,7 @@ class BrowserAgent:
         # window.phoneAgentConfig (agent/page/README.md); lobby and not-started waits follow AGENT_LOBBY_SECONDS
         wait_ms = int(settings.agent_lobby_seconds * 1000)
         self.page_config = {"lobbyTimeoutMs": wait_ms, "notStartedTimeoutMs": wait_ms, **(page_config or {})}
-        self.stray_requests: list[str] = []  # with a local cloud: requests for anywhere else (aborted)
+        self.network = PageNetwork(self.discovery, settings.agent_sdk_script)
         self.redis = client
         self.identity = identity
         self.streams = protocol.Streams(settings)
@@ -88,12 +76,10 @@ class BrowserAgent:
         self.threads: list[threading.Thread] = []
         self.loop = asyncio.new_event_loop()
         self.playwright = self.browser = self.sweeper = None
-        sdk = Path(settings.agent_sdk_script) if settings.agent_sdk_script else DEFAULT_SDK
-        self.files = {"/agent.html": PAGE_DIR / "agent.html", "/agent.js": PAGE_DIR / "agent.js", "/sdk.js": sdk}
 
     # Lifecycle ---------------------------------------------------------------------
     def start(self) -> "BrowserAgent":
-        missing = [str(path) for path in self.files.values() if not path.exists()]
+        missing = self.network.missing_files()
         if missing:
             raise RuntimeError(f"meeting agent files missing: {missing} (`make run` fetches the SDK bundle)")
         self.threads.append(threading.Thread(target=self.loop.run_forever, name=f"{self.name}-browser", daemon=True))
@@ -125,7 +111,7 @@ class BrowserAgent:
         from playwright.async_api import async_playwright
 
         self.playwright = await async_playwright().start()
-        args = CHROMIUM_ARGS + (LOCAL_CLOUD_ARGS if _is_local(self.discovery) else [])
+        args = CHROMIUM_ARGS + (LOCAL_CLOUD_ARGS if is_local(self.discovery) else [])
         self.browser = await self.playwright.chromium.launch(executable_path=CHROMIUM, args=args)
 
     async def _shutdown(self) -> None:
@@ -201,10 +187,7 @@ class BrowserAgent:
                 await self._emit(command_id, person_id, "error", code="no_identity", reason=str(problem))
                 return None
             context = await self.browser.new_context()
-            if self.discovery:
-                await context.route("**/*", self._serve_or_pass)  # the page, the cloud, and nothing else
-            else:
-                await context.route(f"{PAGE_ORIGIN}/**", self._serve)
+            await self.network.route(context)
             await context.add_init_script(f"window.phoneAgentConfig = {json.dumps(self.page_config)};")
             page = await context.new_page()
             person = PersonPage(person_id, display_name, context, page, last_command=command_id)
@@ -229,33 +212,6 @@ class BrowserAgent:
                              reason=_sign_in_reason(failure["code"]))
             return None
         return None
-
-    async def _serve_or_pass(self, route) -> None:
-        url = route.request.url
-        if url.startswith(PAGE_ORIGIN + "/"):
-            await self._serve(route)
-        elif url.startswith(self.discovery + "/"):
-            await route.continue_()
-        elif urlsplit(url).path == "/wbxappapi/v1/meetingInfo":
-            # A SIP address on a Webex site goes to that site's own meeting-info service, not to
-            # the catalog's (plugin-meetings meeting-info/utilv2.ts getDirectMeetingInfoURI): no
-            # config reaches it, so it is sent to the cloud's.
-            response = await route.fetch(url=f"{self.discovery}/wbxappapi/v1/meetingInfo")
-            await route.fulfill(response=response)
-        else:
-            log.warning("agent page request outside the meetings cloud aborted", extra={"url": url[:200]})
-            self.stray_requests.append(url)
-            await route.abort()
-
-    async def _serve(self, route) -> None:
-        path = route.request.url[len(PAGE_ORIGIN):].split("?", 1)[0]
-        file = self.files.get(path)
-        if file is None:
-            await route.fulfill(status=404, body="not found")
-            return
-        # The SDK bundle is UTF-8; without the charset the browser reads it as Latin-1 and fails.
-        content_type = "text/html; charset=utf-8" if path.endswith(".html") else "application/javascript; charset=utf-8"
-        await route.fulfill(status=200, body=file.read_bytes(), content_type=content_type)
 
     # Page events -------------------------------------------------------------------
     async def _on_page_event(self, person: PersonPage, event: dict) -> None:
@@ -336,11 +292,6 @@ class BrowserAgent:
                 pass
 
         self._run(crash(), timeout=30)
-
-
-def _is_local(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _sign_in_reason(code: str) -> str:

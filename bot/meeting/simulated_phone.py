@@ -14,7 +14,7 @@ class PhoneError(Exception):
     """Something a person did on their simulated phone that a real phone would not allow."""
 
 
-def digits(text: str) -> str:
+def digits_of(text: str) -> str:
     return "".join(ch for ch in str(text) if ch.isdigit())
 
 
@@ -89,11 +89,11 @@ class SimulatedPhones:
             participant = self.participants.get(person_id)
             if participant is None or participant.dial_in.status != JOINED:
                 raise PhoneError("no dial-in is waiting for you: say `dial in` to the bot first")
-            if digits(number) != digits(self.settings.simulator_toll_number):
+            if digits_of(number) != digits_of(self.settings.simulator_toll_number):
                 raise PhoneError("that number isn't this meeting's dial-in number")
             access_code, _, rest = digits.partition("#")
             attendee = rest.partition("#")[0]
-            if digits(access_code) != participant.meeting_number or digits(attendee) != participant.dial_in.attendee_id:
+            if digits_of(access_code) != participant.meeting_number or digits_of(attendee) != participant.dial_in.attendee_id:
                 raise PhoneError("the meeting didn't recognise that access code and attendee ID")
             participant.dial_in = Device(CONNECTED, participant.dial_in.attendee_id)
             participant.connected_since = time.time()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from bot.meeting.simulated_phone import PhoneError, digits
+from bot.meeting.simulated_phone import PhoneError, digits_of
 from bot.stores.sessions import SessionStore
 
 LIVE = ("CONNECTED", "TRANSFERRING", "SUCCESS")
@@ -73,10 +73,10 @@ class CloudPhones:
         _, dial_in, session = self._devices(person_id)
         if dial_in is None or dial_in.get("state") != "JOINED":
             raise PhoneError("no dial-in is waiting for you: say `dial in` to the bot first")
-        if digits(number) != digits(session.toll_number):
+        if digits_of(number) != digits_of(session.toll_number):
             raise PhoneError("that number isn't this meeting's dial-in number")
         access_code, _, rest = keyed.partition("#")
-        if digits(access_code) != digits(session.access_code) or digits(rest.partition("#")[0]) != dial_in.get("attendeeId"):
+        if digits_of(access_code) != digits_of(session.access_code) or digits_of(rest.partition("#")[0]) != dial_in.get("attendeeId"):
             raise PhoneError("the meeting didn't recognise that access code and attendee ID")
         self.cloud.dial_in(dial_in["attendeeId"])
         return self.phone_state(person_id)

@@ -59,6 +59,13 @@ class SandboxPage:
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
+    @classmethod
+    def opened(cls, browser, running) -> "SandboxPage":
+        """The sandbox page of a running bot, open in a new browser page."""
+        page = cls(browser.new_page(viewport={"width": 1400, "height": 900}), f"http://127.0.0.1:{running.web.port}/")
+        page.open()
+        return page
+
     def open(self) -> None:
         self.page.goto(self.url)
         self.page.get_by_test_id("sandbox-note").wait_for(timeout=WAIT_MS)
@@ -82,9 +89,7 @@ class SandboxPage:
 
 
 def test_the_story_in_a_real_browser(sandbox, browser, redis_client, key_prefix):
-    page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
-                       f"http://127.0.0.1:{sandbox.web.port}/")
-    page.open()
+    page = SandboxPage.opened(browser, sandbox)
     assert "simulated" in page.page.get_by_test_id("sandbox-note").inner_text().lower()
     page.shot("00-open")
 
@@ -146,9 +151,7 @@ def test_the_story_in_a_real_browser(sandbox, browser, redis_client, key_prefix)
 
 
 def test_space_meeting_profile_number_and_one_tap_dial_in(sandbox, browser):
-    page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
-                       f"http://127.0.0.1:{sandbox.web.port}/")
-    page.open()
+    page = SandboxPage.opened(browser, sandbox)
     # Alice gives the group space its meeting; Bob, with none of his own, dials in to it
     page.be("alice", "group")
     page.say("meeting 2640 387 9124 for this space")
@@ -187,9 +190,7 @@ def sdk_sandbox(redis_client, key_prefix):
 
 
 def test_the_sandbox_on_the_real_sdk_rings_the_phone_panel(sdk_sandbox, browser):
-    page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
-                       f"http://127.0.0.1:{sdk_sandbox.web.port}/")
-    page.open()
+    page = SandboxPage.opened(browser, sdk_sandbox)
     page.be("alice", "direct")
     page.say("meeting 2551234567")
     page.bot_message("Meeting set to 2551 234 567")
@@ -204,13 +205,17 @@ def test_the_sandbox_on_the_real_sdk_rings_the_phone_panel(sdk_sandbox, browser)
     page.bot_message("Unmute your Webex app")
     page.page.get_by_test_id("phone-state").filter(has_text="idle").wait_for(timeout=WAIT_MS)
     page.shot("21-real-sdk-hung-up")
+    page.say("dial in")
+    card = page.bot_message("Access code")
+    card.get_by_role("link", name="Call now").click()  # the simulated phone calls the cloud's dial-in number
+    page.bot_message("You dialled in")
+    page.page.get_by_test_id("phone-state").filter(has_text="connected").wait_for(timeout=WAIT_MS)
+    page.shot("22-real-sdk-dialled-in")
     assert page.console_errors == [], page.console_errors
 
 
 def test_dial_in_from_the_phone_panel(sandbox, browser):
-    page = SandboxPage(browser.new_page(viewport={"width": 1400, "height": 900}),
-                       f"http://127.0.0.1:{sandbox.web.port}/")
-    page.open()
+    page = SandboxPage.opened(browser, sandbox)
     page.be("alice", "direct")
     page.say("meeting 2551234567")
     page.bot_message("Meeting set")
@@ -226,8 +231,7 @@ def test_dial_in_from_the_phone_panel(sandbox, browser):
 
 
 def test_reset_gives_a_fresh_world(sandbox, browser):
-    page = SandboxPage(browser.new_page(), f"http://127.0.0.1:{sandbox.web.port}/")
-    page.open()
+    page = SandboxPage.opened(browser, sandbox)
     page.be("alice", "direct")
     page.say("meeting 2551234567")
     page.bot_message("Meeting set")
@@ -251,8 +255,7 @@ def every_card() -> dict[str, dict]:
 
 
 def test_every_card_renders_without_warnings(sandbox, browser):
-    page = SandboxPage(browser.new_page(), f"http://127.0.0.1:{sandbox.web.port}/")
-    page.open()
+    page = SandboxPage.opened(browser, sandbox)
     for name, card in every_card().items():
         rendered = page.page.evaluate("card => window.sandboxRenderCard(card)", card)
         assert rendered["problems"] == [], (name, rendered["problems"])

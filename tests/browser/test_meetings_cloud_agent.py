@@ -47,7 +47,7 @@ def agent(redis_client, key_prefix, cloud, alice):
     running = start_agent(redis_client, key_prefix, cloud, alice)
     yield running
     running.stop()
-    assert running.stray_requests == []
+    assert running.network.stray_requests == []
 
 
 def send(agent, op="use_phone_audio", phone=None, person="alice", cid=None, deadline_in=30.0, **meeting):

@@ -37,7 +37,7 @@ def stack(stack_factory, cloud):
     assert made.bot.agent.name.startswith("webex-agent-")
     made.cloud = cloud
     yield made
-    assert made.bot.agent.stray_requests == []
+    assert made.bot.agent.network.stray_requests == []
 
 
 def test_a_lobby_wait_is_told_then_the_call_goes_ahead(stack):

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from bot.config import REPO_ROOT
-from bot.meeting.browser_agent import CHROMIUM, CHROMIUM_ARGS, DEFAULT_SDK, LOCAL_CLOUD_ARGS, PAGE_DIR
+from bot.meeting.agent_page import CHROMIUM, CHROMIUM_ARGS, DEFAULT_SDK, LOCAL_CLOUD_ARGS, PAGE_DIR
 from localwebex.meetings import serve_cloud
 
 pytestmark = pytest.mark.integration

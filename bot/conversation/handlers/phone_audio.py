@@ -6,17 +6,16 @@ from bot.conversation.effects import Audit, CountPhoneAudio, Effect, SaveSession
 from bot.conversation.handlers.dispatch import dispatch
 from bot.conversation.handlers.replies import (
     DISCONNECT_PHONE_AUDIO,
-    adopt_space_meeting,
     agent_command,
     ask_for_meeting,
     dial_in_message,
     duration,
+    in_space_meeting,
     meeting_words,
     new_command_id,
     pending_words,
     remember_person,
     reply,
-    saving,
     text,
     unavailable,
 )
@@ -44,14 +43,8 @@ def rate_limited_dial_out(command: c.RateLimitedDialOut, session: Session) -> li
 
 
 @dispatch.register
+@in_space_meeting
 def dial_in(command: c.DialIn, session: Session) -> list[Effect]:
-    adopted, note = adopt_space_meeting(command.origin, session)
-    if note:
-        return [*note, *saving(_dial_in(command, adopted), adopted)]
-    return _dial_in(command, session)
-
-
-def _dial_in(command: c.DialIn, session: Session) -> list[Effect]:
     origin = command.origin
     if session.meeting is None:
         return ask_for_meeting(origin, session, "dial_in", "set up dial-in")
@@ -70,14 +63,8 @@ def _dial_in(command: c.DialIn, session: Session) -> list[Effect]:
 
 
 @dispatch.register
+@in_space_meeting
 def dial_out(command: c.DialOut, session: Session) -> list[Effect]:
-    adopted, note = adopt_space_meeting(command.origin, session)
-    if note:
-        return [*note, *saving(_dial_out(command, adopted), adopted)]
-    return _dial_out(command, session)
-
-
-def _dial_out(command: c.DialOut, session: Session) -> list[Effect]:
     origin = command.origin
     if session.meeting is None:
         awaiting = f"dial_out:{command.number}" if command.number else "dial_out"

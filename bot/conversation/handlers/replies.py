@@ -1,6 +1,7 @@
 """Replies and the pieces every handler shares: where an answer goes, command ids, words."""
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from bot.conversation import commands as c
@@ -63,13 +64,18 @@ def remember_person(session: Session, origin: c.Origin) -> Session:
     return session.with_changes(**changes)
 
 
-def adopt_space_meeting(origin: c.Origin, session: Session) -> tuple[Session, list[Effect]]:
+def in_space_meeting(handler):
     """A member with no meeting of their own, in a space that has one, uses the space's (and is told so)."""
-    if session.meeting is not None or origin.space_meeting is None or not origin.in_group:
-        return session, []
-    meeting = origin.space_meeting
-    adopted = session.with_changes(meeting_kind=meeting.kind, meeting_value=meeting.value, meeting_password="")
-    return adopted, text(origin, f"Using this space's meeting {escape(meeting.describe())}.")
+    @functools.wraps(handler)
+    def with_the_space_meeting(command: c.Command, session: Session) -> list[Effect]:
+        origin = command.origin
+        if session.meeting is not None or origin.space_meeting is None or not origin.in_group:
+            return handler(command, session)
+        meeting = origin.space_meeting
+        adopted = session.with_changes(meeting_kind=meeting.kind, meeting_value=meeting.value, meeting_password="")
+        return [*text(origin, f"Using this space's meeting {escape(meeting.describe())}."),
+                *saving(handler(command, adopted), adopted)]
+    return with_the_space_meeting
 
 
 def saving(effects: list[Effect], session: Session) -> list[Effect]:

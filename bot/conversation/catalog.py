@@ -62,7 +62,7 @@ CALL_VERB = "call|ring|phone|dial|buzz|cal|cll"
 MEETING_CUES = ("meeting", "meet", "mtg", "webex", "conference", "room", "link", "sip", "pmr", "session", "join", "joins",
                 "joining")
 SPACE_CUES = ("space", "spaces", "room", "group", "channel", "team", "everyone", "everybody", "here", "us")
-MY_PHONE = "phone|mobile|cell|cellphone|iphone|android|work|office|desk|landline|number|line|cellulaire|portable|bureau"
+MY_PHONE = "phone|mobile|mob|cell|cellphone|iphone|android|work|office|desk|landline|number|line|cellulaire|portable|bureau"
 COMPUTER = "computer|comp|pc|laptop|desktop|app|browser|headset|headphones|earbuds|mac|macbook|ordinateur"
 GADGET = "[webex|bluetooth|usb|wireless]"  # what may stand before COMPUTER
 MEETING_NOUN = "meeting|call|conference|session|webex"
@@ -96,7 +96,8 @@ CATALOG: tuple[Spec, ...] = (
                   "dial out", "call|ring back [me]", "call me back", f"{CALL_VERB} out",
                   "connect|add|bring|put|patch|join my phone [in] to|into|with [the|my] meeting|call",
                   "connect|add|bring|put|patch my phone", "join|connect|add|bring me [in] by|via|over|on [the|my] phone",
-                  "use my phone [for] [audio]", "phone audio",
+                  f"use|using my [{MY_PHONE}] phone|mobile|cell|line [for|as] [audio|sound]", "phone audio",
+                  f"connect|put|send|move [my] audio via|through|on|to|onto my [{MY_PHONE}] {MY_PHONE}",
                   "get|put|bring|add|patch me [in|into|to] [the|my] meeting|call by|via|over|on|through [the|my] phone",
                   f"keep|continue calling|ringing|dialing [me|my] [{MY_PHONE}]",
                   "appelle|appelez|appeler|rappelle|rappelez|téléphone|telephone moi|me",
@@ -110,7 +111,7 @@ CATALOG: tuple[Spec, ...] = (
                   "end|stop|cut|kill|terminate|finish|drop|close [the|my|this] [phone] call|line|dial|dialout [out|in]",
                   "drop|remove|kick|take|get [me|my] [phone] [off|out|from] [of] [the|my|this] meeting|call|phone|line",
                   "raccroche|raccrocher|raccrochez", "termine|terminer|terminez [l] [appel]",
-                  "stop calling [me]", "end|stop [the|my] phone"),
+                  "stop calling [me]", "end|stop|disconnect|kill [the|my] phone [audio|call]"),
          needs_agent=True, acts=True,
          button=Button("Disconnect phone", "destructive", acts_on_call=True, acts_on_meeting=True)),
     Spec(COMPUTER_AUDIO, c.HangUp, "computer audio", "computer audio",
@@ -127,6 +128,7 @@ CATALOG: tuple[Spec, ...] = (
                   "status|state of|on [my|the] dial|dialout [out|in]", "how long [have] [i] [been] [on] [the|my] call",
                   "did|have you save|saved|set|get|got|store|stored [my] meeting",
                   "where|wheres [is] [my|the] call|phone [at]", "statut|état|etat [de] [mon] [appel]",
+                  "what|which audio [am|are] [i|we] [using|on]",
                   "am i [still] connected|on|in|there|live|joined|dialed|dialled",
                   "is|are my phone|call|audio [still] connected|on|in|going|ok|okay|working|ringing|live|there|active "
                   "[to|in|on] [the|my] [meeting|call]",
@@ -143,6 +145,7 @@ CATALOG: tuple[Spec, ...] = (
          phrases=("what can|does|do you|this|it [bot|thing] do", "what [else] do you do", "what you [can] do",
                   "how does this|it [bot] work", "how [do|can|should|would] [i] [to] use [this|the|you|it] [bot]",
                   "what [do|can|should] i say|ask|type|tell|write", "explain how|yourself|this [bot] [works]",
+                  "explain [the|your|all] options|commands|features", "[the] things [that] i can ask|say|type|do",
                   "list|show [me] [the|your|all] commands|options", "what are [the|your] commands|options",
                   "what [commands|options] [do] [you] have|support|know|understand", "what is this [bot|thing]",
                   "what|who are you", "show [me] [the] help|menu", "help me", "i need help"),

@@ -30,7 +30,8 @@ NOT_NEGATING_BEFORE = frozenset({"why", "cant", "wont", "couldnt", "wouldnt"})  
 NOT_NEGATING_AFTER = frozenset({"forget", "hesitate", "worry", "wait", "mind"})  # "don't forget to call me"
 QUESTION_SUBJECTS = frozenset({"you", "u"})  # "can't you just call me", "don't you want to call me"
 # Statements about another time ask for nothing now: "the dial-in was wrong last week", "I'll dial in tomorrow".
-ANOTHER_TIME = frozenset("was were yesterday earlier ago had last tomorrow tonight later ill gonna".split())
+ANOTHER_TIME = frozenset("was were yesterday earlier ago had last tomorrow tonight later ill gonna already sent said "
+                         "told gave went changed dropped".split())
 REQUEST = frozenset("please pls plz can could would will want need like lets let now asap what whats how where which "
                     "why give send tell show".split())
 IMPERATIVE_LEAD = frozenset("please pls plz kindly hey hi hello ok okay so now just bot yes yeah um".split())
@@ -45,8 +46,9 @@ OTHER_SUBJECTS = frozenset("they he she we people everyone anyone someone somebo
 ASKED_ABOUT_THE_PAST = frozenset("did didnt had".split())
 MODALS = frozenset("will would can could should might may always never usually keeps often".split())
 OTHER_STATUSES = frozenset("report reports update updates quo page bar symbol code light meeting".split())
-ABOUT = frozenset("for of on".split())
+ABOUT = frozenset("for of on in at".split())
 SOLO_PRIORITY = (catalog.AUDIT, catalog.STATUS, catalog.HELP, catalog.THANKS, catalog.GREETING)
+SMALL_TALK = frozenset({catalog.THANKS, catalog.GREETING})
 INTERCHANGEABLE = {frozenset({catalog.HANG_UP, catalog.COMPUTER_AUDIO}): catalog.COMPUTER_AUDIO}
 
 
@@ -93,12 +95,12 @@ def read(found: list[Word], extra: list[Mention] = (), question: bool = False, p
     """Decide what the message asks for. `extra` are mentions found from slots (a dial verb before a number)."""
     found_mentions = [*mentions(found), *(m for m in extra if _stands(m.intent, m.start, m.end, found))]
     covered = {i for m in found_mentions for i in range(m.start, m.end)}
-    unexplained = {w.sentence for i, w in enumerate(found) if i not in covered and w.text not in FILLER}
+    unexplained = {w.clause for i, w in enumerate(found) if i not in covered and w.text not in FILLER}
     positive, negated = [], []
     found_mentions = _soft_yields(found_mentions, phone_given)
     for mention in found_mentions:
-        if mention.solo and found[mention.start].sentence in unexplained:
-            continue  # a solo pattern with other words in its sentence: "the status report is due"
+        if mention.solo and found[mention.start].clause in unexplained:
+            continue  # a solo pattern with other words in its clause: "the status report is due"
         (negated if _negated(mention, found) else positive).append(mention)
     if _narrative(found, positive, question):  # a meeting named is still the meeting to use
         positive = [m for m in positive if m.intent not in catalog.ACTIONS or m.intent == catalog.MEETING]
@@ -107,7 +109,7 @@ def read(found: list[Word], extra: list[Mention] = (), question: bool = False, p
     negated += [m for m in _refusals(found, covered) if _negated(m, found)]
     denied = tuple(dict.fromkeys(m.intent for m in negated))
     everything = tuple(found_mentions)
-    first = min(positive, key=lambda m: m.start, default=None)
+    first = min((m for m in positive if m.intent not in SMALL_TALK), key=lambda m: m.start, default=None)
     if question and first and first.intent == catalog.STATUS and all(w.text in FILLER for w in found[:first.start]):
         return Reading(catalog.STATUS, negated=denied, mentions=everything)  # "am I on the phone or computer audio?"
     if len(actions) > 1:
@@ -173,7 +175,7 @@ def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:
     before = [w.text for w in found[max(start - 2, 0):start]]
     if intent == catalog.DIAL_OUT and before and (before[-1] in OTHER_SUBJECTS or (len(before) == 2 and (
             (before[0] in ASKED_ABOUT_THE_PAST and before[1] == "you")
-            or (before[0] in OTHER_SUBJECTS and before[1] in MODALS)))):
+            or (before[1] in MODALS and before[0] not in ("you", "please"))))):
         return False  # "they call me Bob", "did anyone call me?", "why did you call me"
     if intent == catalog.DIAL_IN and CODES & set(texts) and not _about_the_meeting(after):
         return False  # "the access code for the wifi"
@@ -219,5 +221,10 @@ def _narrative(found: list[Word], positive: list[Mention], question: bool) -> bo
     texts = {w.text for w in found}
     if not texts & ANOTHER_TIME or texts & REQUEST or question:
         return False
-    first_action = min((m.start for m in positive if m.intent in catalog.ACTIONS), default=None)
-    return first_action is None or any(w.text not in IMPERATIVE_LEAD for w in found[:first_action])
+    for mention in positive:  # an action said as an order at the start of a clause is a request
+        if mention.intent in catalog.ACTIONS:
+            clause = found[mention.start].clause
+            lead = [w for w in found[:mention.start] if w.clause == clause]
+            if all(w.text in IMPERATIVE_LEAD for w in lead):
+                return False
+    return True

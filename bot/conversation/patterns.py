@@ -62,7 +62,8 @@ def _match(steps: tuple[Step, ...], found: list[Word], start: int) -> Match | No
                 best = Match(start, at, exact, likeness)
             return
         current = steps[step]
-        if at < len(found) and not (at > start and found[at].gap_before):  # a phrase never spans a number
+        if at < len(found) and not (at > start and (found[at].gap_before or found[at].clause != found[start].clause)):
+            # a phrase never spans a number or a comma
             token = found[at].text
             if token in current.choices:
                 walk(step + 1, at + 1, exact + 1, likeness + 100, fuzzy_short)

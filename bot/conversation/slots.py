@@ -16,7 +16,7 @@ from bot.conversation.words import Word, tokens
 NUMBER_CHARACTERS = set("0123456789+-.()/ \u00a0–")  # what a written number is made of
 PASSWORD_WORDS = ("password", "passcode", "passwd", "pwd", "pw", "pass", "pin", "passwort")
 PHONE_KINDS = {
-    "mobile": ("mobile", "cell", "cellphone", "iphone", "android", "handy", "smartphone", "cellulaire", "portable"),
+    "mobile": ("mobile", "mob", "cell", "cellphone", "iphone", "android", "handy", "smartphone", "cellulaire", "portable"),
     "work": ("work", "office", "desk", "business", "landline", "bureau", "travail"),
 }
 TRAILING = ".,;:)]}\"'"  # not part of a password or address typed before them

@@ -35,6 +35,7 @@ class Word:
     end: int
     gap_before: bool = False  # a digit run, link, address or sentence break stands between it and the word before
     sentence: int = 0  # which sentence of the message it is in
+    clause: int = 0  # which clause (commas too): a phrase never spans two, a solo pattern stands alone in one
 
 
 def is_slot_token(token: str) -> bool:
@@ -45,7 +46,7 @@ def is_slot_token(token: str) -> bool:
 def words(text: str) -> list[Word]:
     """The message's words, in order. A run of letters (with inner apostrophes) is a word."""
     found: list[Word] = []
-    gap, sentence = False, 0
+    gap, sentence, clause = False, 0, 0
     for start, token in tokens(text):
         if is_slot_token(token):
             gap = True
@@ -54,10 +55,12 @@ def words(text: str) -> list[Word]:
             token = "number"
         for piece_start, piece in _letter_runs(token, start):
             for part in _parts(piece.lower()):
-                found.append(Word(part, piece_start, piece_start + len(piece), gap, sentence))
+                found.append(Word(part, piece_start, piece_start + len(piece), gap, sentence, clause))
                 gap = False
         if token[-1:] in ".!?;" and found:
             gap, sentence = True, sentence + 1  # a sentence ends here
+        if token[-1:] in ".!?;,:" and found:
+            clause += 1
     return found
 
 

@@ -9,7 +9,8 @@ from bot.conversation import commands as c
 from bot.conversation.parse import ParseRules, parse_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-TABLES = ("phrasings.yaml", "phrasings_more.yaml", "phrasings_third.yaml", "phrasings_fourth.yaml")
+TABLES = ("phrasings.yaml", "phrasings_more.yaml", "phrasings_third.yaml", "phrasings_fourth.yaml",
+          "phrasings_fifth.yaml")
 ORIGIN = c.Origin(person_id="alice")
 RULES = ParseRules(default_region="US", dialout_countries=("US", "CA"))
 # The tables name a refusal as people would; the bot's rules (phone_numbers.RULE_*) are finer.
@@ -40,7 +41,8 @@ def understood(command: c.Command) -> tuple[str, dict]:
         return "ambiguous", {"choices": list(command.choices)}
     if isinstance(command, c.BadNumber):
         return "bad_number", {"rule": command.rule}
-    names = {c.Thanks: "thanks", c.DialIn: "dial_in", c.Status: "status", c.Unknown: "unknown"}
+    names = {c.Thanks: "thanks", c.DialIn: "dial_in", c.Status: "status", c.Unknown: "unknown",
+             c.BadMeeting: "meeting"}  # "set my meeting" is understood: the bot asks which one
     return names.get(type(command), type(command).__name__), {}
 
 

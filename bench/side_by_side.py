@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -166,9 +167,13 @@ class Roles:
         self.roots = roots
         self.start: dict[str, float] = {}
 
+    @staticmethod
+    def pids(role: str, root: int) -> list[int]:
+        return [root] if role == "load generator" else tree(root)  # this script, not its children
+
     def begin(self) -> None:
         for role, root in self.roots.items():
-            pids = tree(root)
+            pids = self.pids(role, root)
             for pid in pids:
                 reset_peak(pid)
             self.start[role] = sum(cpu_seconds(p) for p in pids)
@@ -176,7 +181,7 @@ class Roles:
     def end(self) -> dict:
         out = {}
         for role, root in self.roots.items():
-            pids = tree(root)
+            pids = self.pids(role, root)
             out[role] = {"cpu_s": round(sum(cpu_seconds(p) for p in pids) - self.start[role], 2),
                          "rss_mb": round(sum(peak_rss_mb(p) for p in pids), 1), "procs": len(pids)}
         return out
@@ -332,14 +337,18 @@ async def send_open_loop(url: str, jobs: list[tuple[str, bytes, dict]], rate: fl
             delay = due - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            status = -1
+            status, server_ms = -1, None
             try:
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
                     status = response.status
+                    timing = response.headers.get("Server-Timing", "")  # our web tier's own time
+                    if "dur=" in timing:
+                        server_ms = float(timing.split("dur=")[1])
             except (aiohttp.ClientError, asyncio.TimeoutError):
                 pass
-            results[i] = {"room": room, "due": due, "ack_s": time.time() - due, "status": status}
+            results[i] = {"room": room, "due": due, "ack_s": time.time() - due, "status": status,
+                          "server_ms": server_ms}
 
         await asyncio.gather(*(one(i) for i in range(len(jobs))))
     return results
@@ -354,7 +363,12 @@ def run_trial(side: str, url: str, webex: Webex, roles: Roles, rclient: redis.Re
     roles.begin()
     r0 = redis_counters(rclient) if rclient else None
     t0 = time.time() + 0.5
-    sent = asyncio.run(send_open_loop(url, jobs, rate, t0))
+    gc.collect()
+    gc.disable()  # the load generator's own pauses would be charged to the bot
+    try:
+        sent = asyncio.run(send_open_loop(url, jobs, rate, t0))
+    finally:
+        gc.enable()
     burst_end = t0 + (n - 1) / rate
     replies, deadline = 0, burst_end + grace
     while replies < n and time.time() < deadline:
@@ -393,6 +407,8 @@ def run_trial(side: str, url: str, webex: Webex, roles: Roles, rclient: redis.Re
             reply_s.append(at - due)
             last_reply = max(last_reply, at)
     ack = [s["ack_s"] for s in sent if s["status"] == 200]
+    server = [s["server_ms"] for s in sent if s["server_ms"] is not None]
+    slowest = sorted(sent, key=lambda s: -s["ack_s"])[:10]  # when in the burst the slow acks were
     statuses: dict[str, int] = {}
     for s in sent:
         statuses[str(s["status"])] = statuses.get(str(s["status"]), 0) + 1
@@ -407,6 +423,8 @@ def run_trial(side: str, url: str, webex: Webex, roles: Roles, rclient: redis.Re
               "reply_max_ms": ms(max(reply_s) if reply_s else None),
               "replies": len(reply_s), "missing": n - len(reply_s),
               "replies_per_s": round(len(reply_s) / max(last_reply - t0, 1e-6), 1),
+              "ack_slowest": [[round(s["due"] - t0, 2), ms(s["ack_s"]), s["server_ms"]] for s in slowest],
+              "server_ack_p50_ms": pct(server, 0.5), "server_ack_p99_ms": pct(server, 0.99),
               "rest_calls_per_event": round(len(bot_calls) / n, 2), "rest_calls": calls,
               "measured_s": round(measured_until - t0, 1), "usage": usage,
               "_ack": ack, "_reply": reply_s, "_quiet": quiet}
@@ -431,7 +449,7 @@ class Side:
         self.url, pids = self.launch(self.stack)
         if self.rclient is not None:
             pids["redis"] = self.rclient.info("server")["process_id"]
-        self.roles = Roles({**pids, "webex server": self.webex.pid})
+        self.roles = Roles({**pids, "webex server": self.webex.pid, "load generator": os.getpid()})
         time.sleep(2)  # the peer's gunicorn workers register their webhooks as they import the app
 
     def stop(self) -> None:

@@ -45,6 +45,7 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -160,6 +161,26 @@ def reset_peak(pid: int) -> None:
         pass
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all processes, all cores), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / TICK
+
+
+def wait_for_quiet(max_seconds: float, busy_below: float = 25.0) -> float:
+    """Wait (bounded) until the machine is mostly idle for a second; the last busy % seen."""
+    deadline, cores = time.monotonic() + max_seconds, len(os.sched_getaffinity(0))
+    busy = 100.0
+    while True:
+        b0, w0 = machine_busy_seconds(), time.time()
+        time.sleep(1.0)
+        busy = 100 * (machine_busy_seconds() - b0) / ((time.time() - w0) * cores)
+        if busy < busy_below or time.monotonic() >= deadline:
+            return round(busy, 1)
+
+
 class Roles:
     """Named process trees: CPU deltas and peak RSS over one trial."""
 
@@ -177,6 +198,7 @@ class Roles:
             for pid in pids:
                 reset_peak(pid)
             self.start[role] = sum(cpu_seconds(p) for p in pids)
+        self.busy0, self.wall0 = machine_busy_seconds(), time.time()
 
     def end(self) -> dict:
         out = {}
@@ -184,6 +206,12 @@ class Roles:
             pids = self.pids(role, root)
             out[role] = {"cpu_s": round(sum(cpu_seconds(p) for p in pids) - self.start[role], 2),
                          "rss_mb": round(sum(peak_rss_mb(p) for p in pids), 1), "procs": len(pids)}
+        # Whatever else ran on the machine meanwhile (other sessions' tests, say) competed for the cores.
+        busy, wall = machine_busy_seconds() - self.busy0, time.time() - self.wall0
+        others = busy - sum(u["cpu_s"] for u in out.values())
+        out["machine"] = {"busy_pct": round(100 * busy / (wall * len(os.sched_getaffinity(0))), 1),
+                          "others_cpu_s": round(max(others, 0.0), 2), "wall_s": round(wall, 1),
+                          "loadavg": open("/proc/loadavg").read().split()[0]}
         return out
 
 
@@ -468,20 +496,23 @@ class Side:
         r0 = redis_counters(self.rclient) if self.rclient else None
         time.sleep(seconds)
         usage = self.roles.end()
-        out = {"cpu_s_per_s": {role: round(u["cpu_s"] / seconds, 3) for role, u in usage.items()}}
+        out = {"cpu_s_per_s": {role: round(u["cpu_s"] / seconds, 3) for role, u in usage.items() if role != "machine"},
+               "machine": usage["machine"]}
         if r0:
             r1 = redis_counters(self.rclient)
             out["redis_commands_per_s"] = round((r1["commands"] - r0["commands"]) / seconds, 1)
             out["redis_reads_per_s"] = round((r1["reads"] - r0["reads"]) / seconds, 1)
         return out
 
-    def trial(self, rate: float, seconds: float, grace: float) -> dict:
+    def trial(self, rate: float, seconds: float, grace: float, quiet_wait: float = 0.0) -> dict:
         self.webex.delete_webhooks()  # this script delivers; a registered hook would deliver twice
+        busy_before = wait_for_quiet(quiet_wait) if quiet_wait > 0 else None
         result = run_trial(self.name, self.url, self.webex, self.roles, self.rclient, rate, seconds, grace)
         if not result.pop("_quiet"):
             print(f"{self.name}: still busy {QUIET_CAP:.0f}s after the trial; restarting it", file=sys.stderr)
             self.restart()
             result["restarted_after"] = True
+        result["machine_busy_pct_before"] = busy_before
         return result
 
 
@@ -496,7 +527,7 @@ def pooled(trials: list[dict]) -> dict:
     ack = [v for t in trials for v in t["_ack"]]
     reply = [v for t in trials for v in t["_reply"]]
     first = trials[0]
-    roles = first["usage"].keys()
+    roles = [r for r in first["usage"] if r != "machine"]
     row = {"side": first["side"], "latency_ms": first["latency_ms"], "rate": first["rate"], "rounds": len(trials),
            "events": sum(t["events"] for t in trials),
            "ack": (ms(pct(ack, 0.5)), ms(pct(ack, 0.99)), ms(pct(ack, 0.999))),
@@ -507,7 +538,9 @@ def pooled(trials: list[dict]) -> dict:
            "non200": sum(v for t in trials for k, v in t["statuses"].items() if k != "200"),
            "rest": statistics.mean(t["rest_calls_per_event"] for t in trials),
            "cpu": {r: statistics.mean(t["usage"][r]["cpu_s"] for t in trials) for r in roles},
-           "rss": {r: max(t["usage"][r]["rss_mb"] for t in trials) for r in roles}}
+           "rss": {r: max(t["usage"][r]["rss_mb"] for t in trials) for r in roles},
+           "machine": (statistics.mean(t["usage"]["machine"]["busy_pct"] for t in trials),
+                       statistics.mean(t["usage"]["machine"]["others_cpu_s"] for t in trials))}
     if "redis_commands_per_event" in first:
         row["redis"] = (statistics.mean(t["redis_commands_per_event"] for t in trials),
                         statistics.mean(t["redis_reads_per_event"] for t in trials))
@@ -524,8 +557,9 @@ def fmt(v) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = ["| Webex +ms | rate/s | bot | ack p50 / p99 / p99.9 ms | reply p50 / p99 ms | replies/s | missing "
-             "| REST calls /event | CPU s per trial | peak RSS MB | Redis cmds / reads per event |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| REST calls /event | CPU s per trial | peak RSS MB | Redis cmds / reads per event "
+             "| machine busy % · other processes' CPU s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cpu = " · ".join(f"{k} {v:.2f}" for k, v in r["cpu"].items())
         rss = " · ".join(f"{k} {v:.0f}" for k, v in r["rss"].items())
@@ -534,7 +568,8 @@ def table(rows: list[dict]) -> str:
             + (" †" * r["restarted"])
         lines.append(f"| {r['latency_ms']:g} | {r['rate']:g} | {r['side']} | {' / '.join(fmt(v) for v in r['ack'])} "
                      f"| {' / '.join(fmt(v) for v in r['reply'])} | {' · '.join(fmt(v) for v in r['replies_per_s'])} "
-                     f"| {missing} | {r['rest']:.2f} | {cpu} | {rss} | {redis_cell} |")
+                     f"| {missing} | {r['rest']:.2f} | {cpu} | {rss} | {redis_cell} "
+                     f"| {r['machine'][0]:.0f} % · {r['machine'][1]:.1f} |")
     return "\n".join(lines)
 
 
@@ -572,6 +607,7 @@ def write_doc(mode: str, section: str) -> None:
 # --- main ----------------------------------------------------------------------------------------
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))  # clean up children
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke run: 0/50/200 ms, 50/s for 3 s, one round, 10 s grace")
     parser.add_argument("--rates", default="50,100,200", help="deliveries per second, comma-separated")
@@ -584,6 +620,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker, both sides")
     parser.add_argument("--appendfsync", default="always", help="our Redis: always | everysec | no | off")
     parser.add_argument("--sides", default="A,B", help="A (ours), B (webexteamsbot), or both")
+    parser.add_argument("--quiet-wait", type=float, default=20.0,
+                        help="before each trial, wait up to this long for the machine to be < 25%% busy (0: don't)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     if args.quick:
@@ -619,7 +657,7 @@ def main() -> None:
             for rate in rates:
                 for round_no in range(args.rounds):
                     for side in active:
-                        result = side.trial(rate, args.seconds, args.grace)
+                        result = side.trial(rate, args.seconds, args.grace, args.quiet_wait)
                         result.update(latency_ms=latency, round=round_no + 1)
                         trials.append(result)
                         print(json.dumps({k: v for k, v in result.items() if not k.startswith("_")}), flush=True)
@@ -645,7 +683,10 @@ def main() -> None:
                f"generator) shares these cores.\n\n```sh\n{command.strip()}\n```\n\n"
                f"{int(args.seconds)} s per trial, {args.people} people, rounds per cell: {args.rounds} "
                f"(A, B alternating; percentiles pooled over the rounds, replies/s one per round), "
-               f"grace {args.grace:g} s, our Redis appendfsync {args.appendfsync}. CPU seconds are per trial "
+               f"grace {args.grace:g} s, our Redis appendfsync {args.appendfsync}; before each trial the script "
+               f"waited up to {args.quiet_wait:g} s for the machine to be under 25 % busy. The last column is how busy "
+               f"the whole machine was during the trial and how much CPU processes other than these took "
+               f"(other sessions' work on a shared machine). CPU seconds are per trial "
                f"(mean over rounds), peak RSS is the sum over the role's processes (max over rounds). "
                f"Raw per-trial JSON: `{raw.relative_to(REPO)}` (not committed). † = the side was still busy "
                f"{QUIET_CAP:.0f} s after the trial and was restarted (our Redis emptied) before its next trial.\n\n"

@@ -1,6 +1,6 @@
 """Our bot and webexteamsbot (PyPI 0.1.4.2) side by side, under the same open-loop load.
 
-One command (a ~2-minute smoke run with --quick; the full default takes ~15-25 minutes):
+One command (a ~2-minute smoke run with --quick; the full default takes ~30 minutes):
 
   /work/main/.venv/bin/python bench/side_by_side.py --quick
   /work/main/.venv/bin/python bench/side_by_side.py --rates 50,100,200 --seconds 10 --latencies 0,50,200
@@ -30,7 +30,10 @@ Per trial: ack p50/p99/p99.9, reply p50/p99, sustained replies/s (replies in the
 window / time from the first scheduled delivery to the last reply), missing replies, the
 bot's REST calls per event (local server's request log), CPU seconds and peak RSS per role
 (/proc: utime+stime deltas; VmHWM, reset per trial via clear_refs), and for our bot Redis
-commands and reads (~round trips: `total_reads_processed`) per event from INFO deltas.
+commands and reads (~round trips: `total_reads_processed`) per event from INFO deltas; and
+how busy the whole machine was, with the CPU other processes took (a shared machine's noise).
+Our web tier's own time per delivery (Server-Timing) and when the slowest acks fell in the
+burst are in the raw JSON.
 
 Results: a markdown table on stdout, raw JSON under var/bench/, and (unless --no-write) the
 section for this mode in docs/benchmarks.md, with the date and machine. Only 127.0.0.1 is

@@ -55,7 +55,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -65,8 +65,8 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.own_redis import free_port, own_redis  # noqa: E402
-from bot.signature import HEADER, sign  # noqa: E402
+from bench.own_redis import free_port, own_redis
+from bot.signature import HEADER, sign
 
 SECRET = "bench-side-by-side-secret"
 PEER_VENV = REPO / "var" / "bench" / "peer-venv"
@@ -214,7 +214,7 @@ class Roles:
         others = busy - sum(u["cpu_s"] for u in out.values())
         out["machine"] = {"busy_pct": round(100 * busy / (wall * len(os.sched_getaffinity(0))), 1),
                           "others_cpu_s": round(max(others, 0.0), 2), "wall_s": round(wall, 1),
-                          "loadavg": open("/proc/loadavg").read().split()[0]}
+                          "loadavg": Path("/proc/loadavg").read_text().split()[0]}
         return out
 
 
@@ -376,7 +376,7 @@ async def send_open_loop(url: str, jobs: list[tuple[str, bytes, dict]], rate: fl
                     timing = response.headers.get("Server-Timing", "")  # our web tier's own time
                     if "dur=" in timing:
                         server_ms = float(timing.split("dur=")[1])
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (aiohttp.ClientError, TimeoutError):
                 pass
             results[i] = {"room": room, "due": due, "ack_s": time.time() - due, "status": status,
                           "server_ms": server_ms}
@@ -559,9 +559,9 @@ def fmt(v) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| Webex +ms | rate/s | bot | ack p50 / p99 / p99.9 ms | reply p50 / p99 ms | replies/s | missing "
-             "| REST calls /event | CPU s per trial | peak RSS MB | Redis cmds / reads per event "
-             "| machine busy % · other processes' CPU s |",
+    lines = [("| Webex +ms | rate/s | bot | ack p50 / p99 / p99.9 ms | reply p50 / p99 ms | replies/s | missing "
+              "| REST calls /event | CPU s per trial | peak RSS MB | Redis cmds / reads per event "
+              "| machine busy % · other processes' CPU s |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cpu = " · ".join(f"{k} {v:.2f}" for k, v in r["cpu"].items())
@@ -577,8 +577,8 @@ def table(rows: list[dict]) -> str:
 
 
 def idle_table(idle: dict, names: dict) -> str:
-    lines = ["Idle cost, measured for 5 s after the warm-up with no load (it is inside every trial's "
-             "figures too):", "", "| bot | CPU s per s | Redis cmds / reads per s |", "|---|---|---|"]
+    lines = [("Idle cost, measured for 5 s after the warm-up with no load (it is inside every trial's "
+              "figures too):"), "", "| bot | CPU s per s | Redis cmds / reads per s |", "|---|---|---|"]
     for side, row in idle.items():
         cpu = " · ".join(f"{k} {v:.3f}" for k, v in row["cpu_s_per_s"].items())
         redis_cell = (f"{row['redis_commands_per_s']:.0f} / {row['redis_reads_per_s']:.0f}"
@@ -588,9 +588,11 @@ def idle_table(idle: dict, names: dict) -> str:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
                  platform.processor())
-    mem = next((int(line.split()[1]) // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    mem = next((int(line.split()[1]) // 1024 for line in meminfo if line.startswith("MemTotal")), 0)
     return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, {mem:,} MB RAM, "
             f"Linux {platform.release()}, Python {platform.python_version()}")
 
@@ -634,7 +636,7 @@ def main() -> None:
     sides = [s.strip() for s in args.sides.split(",")]
     assert all(0 < r <= 2000 for r in rates) and 0 < args.seconds <= 120 and 1 <= args.rounds <= 10
     assert all(0 <= x <= 5000 for x in latencies) and 0 < args.grace <= 300 and 1 <= args.people <= 1000
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     trials: list[dict] = []
     idle: dict[str, dict] = {}
     with ExitStack() as stack:

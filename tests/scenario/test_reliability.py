@@ -325,6 +325,7 @@ def test_metrics_cover_the_operators_view(stack):
 
 
 def test_embedded_redis_is_configured_for_safety(tmp_path):
+    from bot.stores import embedded_redis
     from bot.stores.redis_connection import connect
 
     client = connect(load_settings({"DATA_DIR": str(tmp_path)}))
@@ -332,4 +333,4 @@ def test_embedded_redis_is_configured_for_safety(tmp_path):
         assert client.config_get("appendonly")["appendonly"] == "yes"
         assert client.config_get("appendfsync")["appendfsync"] == "always"
     finally:
-        client.shutdown(nosave=True)
+        embedded_redis.stop_server(tmp_path)

@@ -78,7 +78,7 @@ def start_web(redis_url: str, port: int, workers: int, threads: int) -> subproce
            "PYTHONPATH": str(REPO), "REDIS_KEY_PREFIX": "bench:"}
     env.pop("WEBEX_ACCESS_TOKEN", None)
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--threads", str(threads), "--bind",
+    process = subprocess.Popen([str(gunicorn), "-c", "python:bot.web.gunicorn_config", "--workers", str(workers), "--threads", str(threads), "--bind",
                                 f"127.0.0.1:{port}", "--log-level", "warning", "bot.wsgi:app"], env=env, cwd=REPO)
     import requests
 

@@ -1,5 +1,5 @@
 """Inbox drain rate: a backlog of real events (messages on the local Webex server, from many
-people), handled by one worker process's threads end to end: fetch, parse, handle, store,
+people), handled by one worker process end to end: fetch, parse, handle, store,
 post the reply. The local Webex server runs as a process of its own, as Webex would.
 
   .venv/bin/python bench/drain.py --events 2000 --people 50
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--appendfsync", default="always")
-    parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=256, help="WORKER_CONCURRENCY: events in flight")
     args = parser.parse_args()
 
     with local_webex() as webex_url, own_redis(args.appendfsync) as redis_url:
@@ -59,7 +59,7 @@ def main() -> None:
                                 json={"email": f"p{i}@acme.example", "displayName": f"Person {i}"}).json()
                   for i in range(args.people)]
         settings = load_settings({"REDIS_URL": redis_url, "WEBEX_API_URL": f"{webex_url}/v1/", "LOG_LEVEL": "ERROR",
-                                  "WORKER_THREADS": str(args.worker_threads), "REDIS_KEY_PREFIX": "drain:"})
+                                  "WORKER_CONCURRENCY": str(args.concurrency), "REDIS_KEY_PREFIX": "drain:"})
         client = connect(settings)
         inbox = Inbox(client, settings)
         inbox.ensure_group()
@@ -84,7 +84,7 @@ def main() -> None:
         bot_id = requests.get(f"{webex_url}/_sandbox/world", timeout=5).json()["botId"]
         feed = requests.get(f"{webex_url}/_sandbox/feed", params={"after": 0}, timeout=30).json()["items"]
         replies = sum(1 for message in feed if message.get("personId") == bot_id)
-        print(json.dumps({"events": args.events, "people": args.people, "worker_threads": args.worker_threads,
+        print(json.dumps({"events": args.events, "people": args.people, "worker_concurrency": args.concurrency,
                           "appendfsync": args.appendfsync, "seconds": round(elapsed, 2),
                           "events_per_second": round(args.events / elapsed, 1), "replies_posted": replies}))
 

@@ -45,3 +45,31 @@ def _embedded(settings: Settings) -> redis.Redis:
     client.config_set("appendfsync", settings.redis_appendfsync)
     log.info("embedded redis", extra={"socket": unix_socket, "appendfsync": settings.redis_appendfsync})
     return client
+
+
+ASYNC_MAX_CONNECTIONS = 64  # the async worker's events in flight share these
+
+
+def async_twin(client: redis.Redis):
+    """A redis.asyncio client for the server `client` talks to (the async worker's)."""
+    import redis.asyncio
+
+    kwargs = client.connection_pool.connection_kwargs
+    common = {"db": kwargs.get("db", 0), "username": kwargs.get("username"), "password": kwargs.get("password"),
+              "decode_responses": True, "socket_timeout": 10, "socket_connect_timeout": 2,
+              "max_connections": ASYNC_MAX_CONNECTIONS}
+    if kwargs.get("path"):
+        pool = redis.asyncio.BlockingConnectionPool(connection_class=redis.asyncio.UnixDomainSocketConnection,
+                                                    path=kwargs["path"], timeout=None, **common)
+    else:
+        pool = redis.asyncio.BlockingConnectionPool(host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
+                                                    timeout=None, **common)
+    return redis.asyncio.Redis(connection_pool=pool)
+
+
+async def on_redis_error(settings: Settings, error: Exception) -> None:
+    """The embedded server is started again by whichever process finds it gone."""
+    if not settings.redis_url:
+        import asyncio
+
+        await asyncio.to_thread(embedded_redis.restart_if_gone, settings.data_dir, settings.redis_appendfsync, error)

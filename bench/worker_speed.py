@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.drain import local_webex  # noqa: E402
+from bench.drain import PROCESSES, local_webex  # noqa: E402
 from bench.own_redis import free_port, own_redis  # noqa: E402
 from bot.web.signature import HEADER, sign  # noqa: E402
 
@@ -67,6 +68,11 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def counts(client: redis.Redis) -> tuple[dict, int, int]:
     stats = client.info("commandstats")
     info = client.info("stats")
@@ -86,7 +92,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def run(latency_ms: int, events: int, people_count: int, idle_seconds: float) -> dict:
+def run(latency_ms: int, events: int, people_count: int, idle_seconds: float, profile: str = "") -> dict:
     with local_webex() as webex_url, own_redis("always") as redis_url:
         people = [requests.post(f"{webex_url}/_sandbox/people", timeout=5,
                                 json={"email": f"p{i}@acme.example", "displayName": f"Person {i}"}).json()
@@ -133,19 +139,28 @@ def run(latency_ms: int, events: int, people_count: int, idle_seconds: float) ->
             _, others_total, _ = counts(client)
             others_rate = (others_total - base_total) / idle_seconds  # the web tier's and agent's own
             before_cmds, before_total, before_writes = counts(client)
-            worker = subprocess.Popen(procfile_argv("worker", port), **quiet)
+            spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--nonblocking", "-o",
+                   f"{profile}-{latency_ms}ms.txt", "--"] if profile else []
+            worker = subprocess.Popen(spy + procfile_argv("worker", port), **quiet)
+            cpu_pids = {"webex": PROCESSES[webex_url].pid, "agent": agent.pid,
+                        "web": sum(cpu_seconds(p) for p in children(web.pid))}
+            cpu_before = {name: cpu_seconds(pid) if name != "web" else pid for name, pid in cpu_pids.items()}
             replies = _reply_counter(webex_url, bot_id)
             wait_until(lambda: replies() >= events, 600, "every reply posted")
             wait_until(lambda: client.zcard(f"{PREFIX}outbox:due") == 0, 30, "outbox empty")
             after_cmds, after_total, after_writes = counts(client)
+            worker_pid = children(worker.pid)[0] if profile and children(worker.pid) else worker.pid
+            cpu = {"webex": cpu_seconds(cpu_pids["webex"]) - cpu_before["webex"],
+                   "agent": cpu_seconds(agent.pid) - cpu_before["agent"],
+                   "web": sum(cpu_seconds(p) for p in children(web.pid)) - cpu_before["web"],
+                   "worker": cpu_seconds(worker_pid)}
             time.sleep(1.0)
             _, idle_start, _ = counts(client)
             time.sleep(idle_seconds)
             _, idle_end, _ = counts(client)
             feed = requests.get(f"{webex_url}/_sandbox/feed", params={"after": 0}, timeout=30).json()["items"]
             stamps = sorted(_when(m["created"]) for m in feed if m.get("personId") == bot_id)
-            session_keys = [f"{PREFIX}session:{p['id']}" for p in people[:20]]
-            sizes = [client.memory_usage(key) for key in session_keys if client.exists(key)]
+            sizes = [session_bytes(client, person) for person in people[:5]]
             rss = {"web_master": peak_rss_mb(web.pid), "web_workers": [peak_rss_mb(p) for p in children(web.pid)],
                    "worker": peak_rss_mb(worker.pid), "agent": peak_rss_mb(agent.pid)}
             drained = after_total - before_total
@@ -157,14 +172,36 @@ def run(latency_ms: int, events: int, people_count: int, idle_seconds: float) ->
                                              sorted(delta(after_cmds, before_cmds).items(), key=lambda kv: -kv[1])},
                     "idle_commands_per_second": round((idle_end - idle_start) / idle_seconds - others_rate, 1),
                     "others_idle_commands_per_second": round(others_rate, 1),
-                    "session_bytes": round(statistics.mean(sizes)) if sizes else None, "peak_rss_mb": rss}
+                    "session_bytes": round(statistics.mean(sizes)) if sizes else None, "peak_rss_mb": rss,
+                    "drain_seconds": round(stamps[-1] - stamps[0], 2),
+                    "cpu_seconds_in_drain": {k: round(v, 2) for k, v in cpu.items()}}
         finally:
+            if worker is not None and profile:
+                worker.send_signal(signal.SIGINT)  # py-spy writes its profile, then stops the worker
+                worker.wait(60)
             for process in (worker, web, agent):
-                if process is not None:
+                if process is not None and process.poll() is None:
                     process.terminate()
             for process in (worker, web, agent):
                 if process is not None:
                     process.wait(30)
+
+
+def session_bytes(client: redis.Redis, person: dict) -> int:
+    """MEMORY USAGE of a typical busy session: a meeting, dial-in details, a connected dial-out."""
+    from bot.config import load_settings
+    from bot.conversation.session import Session
+    from bot.stores.sessions import SessionStore
+
+    store = SessionStore(client, load_settings({"REDIS_KEY_PREFIX": PREFIX + "memory:"}))
+    session = Session(person_id=person["id"], display_name=person["displayName"], person_email=person.get("email") or "p@acme.example",
+                      room_id=person["directRoomId"], meeting_kind="number", meeting_value="25512345678",
+                      access_code="25512345678", toll_number="+1-415-555-0199", toll_label="US Toll",
+                      global_callin_url="https://sandbox.webex.local/global-call-in-numbers", dial_out_status="SUCCESS",
+                      dial_out_attendee_id="483920", dial_out_number="+14085550100", last_number="+14085550100",
+                      agent_seq=1733043200123456789, agent="simulator-1a2b3c4d", call_id="c0ffee00c0ffee00")
+    store.commit(store.load(person["id"]), session)
+    return client.memory_usage(store.key(person["id"]))
 
 
 def _reply_counter(webex_url: str, bot_id: str):
@@ -197,9 +234,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--idle-seconds", type=float, default=5.0)
+    parser.add_argument("--profile", default="", help="record the worker with py-spy (collapsed stacks) to PREFIX-<ms>ms.txt")
     args = parser.parse_args()
     for latency in (int(ms) for ms in args.latencies.split(",")):
-        print(json.dumps(run(latency, args.events, args.people, args.idle_seconds)), flush=True)
+        print(json.dumps(run(latency, args.events, args.people, args.idle_seconds, args.profile)), flush=True)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,8 @@ class Entries:
                     if loaded is None:  # the first fact and the event's state, at the same time
                         loaded, fact = await asyncio.gather(
                             worker.executor.state.load(person_id, done_key, settings.key("person", person_id),
-                                                       settings.key("room", data["roomId"]) if data.get("roomId")
+                                                       settings.key("room", data["roomId"])
+                                                       if data.get("roomId") and fields.get("resource") == "attachmentActions"
                                                        else ""),
                             self._fetch(need), return_exceptions=True)
                         if isinstance(loaded, BaseException):
@@ -95,7 +96,7 @@ class Entries:
                             raise fact
                         if loaded.person:
                             prefetch.facts()[("directory.person", (person_id,))] = loaded.person
-                        if loaded.room:
+                        if loaded.room:  # card presses: the room's type
                             prefetch.facts()[("directory.room", (data["roomId"],))] = loaded.room
                     else:
                         fact = await self._fetch(need)

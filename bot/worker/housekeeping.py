@@ -1,6 +1,6 @@
 """Periodic work, once a second in one round trip when there is nothing to do: agent deadlines,
-vanished agents, retries that are due, replies that are due, and (less often) entries of dead
-workers. Each piece of work found is handed to the person's lane (runner.py)."""
+retries that are due, replies that are due; every 2 s vanished agents; every few seconds
+entries of dead workers (XAUTOCLAIM). Each piece of work found is handed to the person's lane (runner.py)."""
 from __future__ import annotations
 
 import json
@@ -19,6 +19,8 @@ from bot.streams.retries import RELEASE_SCRIPT
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 10
 DUE_BATCH = 50
+AGENTS_EVERY_SECONDS = 2.0  # vanished agents: their heartbeats expire after 10 s anyway
+FORGET_EVERY_SECONDS = 60.0
 
 
 class Housekeeping:
@@ -35,17 +37,23 @@ class Housekeeping:
         self.inbox = settings.key("inbox")
         self.known = settings.key("agents", "known")
         self._release = redis.register_script(RELEASE_SCRIPT)
-        self.last_claim = 0.0
+        self.last_claim = self.last_agents = self.last_forget = 0.0
 
     async def run_once(self, consumer: str) -> None:
-        now = time.time()
+        now, clock = time.time(), time.monotonic()
+        agents, forget = clock - self.last_agents >= AGENTS_EVERY_SECONDS, clock - self.last_forget >= FORGET_EVERY_SECONDS
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zrangebyscore(self.streams.deadlines, "-inf", now, start=0, num=50)
-            pipe.zremrangebyscore(self.known, "-inf", now - FORGET_AFTER_SECONDS)
-            pipe.zrange(self.known, 0, -1)
             await self._release(keys=[self.settings.key("inbox", "retry"), self.inbox], args=[f"{now:.6f}"], client=pipe)
             pipe.zrangebyscore(self.outbox.due_key, "-inf", now, start=0, num=DUE_BATCH)
-            deadlines, _, known, _, due = await pipe.execute()
+            if forget:
+                pipe.zremrangebyscore(self.known, "-inf", now - FORGET_AFTER_SECONDS)
+            if agents:
+                pipe.zrange(self.known, 0, -1)
+            deadlines, _, due, *rest = await pipe.execute()
+        known = rest[-1] if agents else []
+        self.last_agents = clock if agents else self.last_agents
+        self.last_forget = clock if forget else self.last_forget
         for member in deadlines:
             if await self.redis.zrem(self.streams.deadlines, member):  # only one worker wins each
                 expired = json.loads(member)

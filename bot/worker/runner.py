@@ -186,7 +186,8 @@ class Worker:
             while lane:
                 job = lane.popleft()
                 try:
-                    await self.entries.until_redis_answers(job)
+                    if not self.stopping.is_set():  # on stop: finish the one in hand; the rest stay unacknowledged
+                        await self.entries.until_redis_answers(job)
                 except Exception:  # noqa: BLE001 - the entry stays unacknowledged; it is claimed again later
                     log.exception("entry failed", extra={"person_id": person_id})
                 finally:

@@ -14,7 +14,7 @@ import redis
 from bot.config import Settings
 
 # Move due retries back into the inbox atomically, so none is lost or doubled between steps.
-RELEASE_SCRIPT = _RELEASE = """
+_RELEASE = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100)
 for _, member in ipairs(due) do
   redis.call('ZREM', KEYS[1], member)
@@ -28,6 +28,9 @@ for _, member in ipairs(due) do
 end
 return #due
 """
+
+
+RELEASE_SCRIPT = _RELEASE  # for the async worker's housekeeping
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:

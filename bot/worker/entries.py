@@ -17,11 +17,13 @@ import logging
 import redis
 
 from bot.conversation import commands as c
+from bot.conversation.effects import Reply
 from bot.meeting import protocol
 from bot.stores.directory import CACHE_SECONDS
 from bot.stores.redis_connection import on_redis_error
 from bot.streams.inbox import GROUP
 from bot.streams.retries import Retries
+from bot.webex.messages import CardMessage
 from bot.worker import prefetch
 from bot.worker.executor import Committed
 from bot.worker.failure_policy import DEAD_LETTER, FAILURES, GIVE_UP, PARK, decide
@@ -135,7 +137,7 @@ class Entries:
                 log.error("event given up", extra={"event_key": key, "reason": decision.reason})
                 pipe.set(self._done_key(key or ""), "1", ex=self.settings.dedupe_ttl_seconds)
                 if person_id:
-                    worker.executor.outbox.queue(pipe, person_id, [worker.sorry(person_id, decision.reason)])
+                    worker.executor.outbox.queue(pipe, person_id, [sorry(person_id, decision.reason)])
                     queued = True
             elif decision.step == DEAD_LETTER:
                 self.retries.stage_dead_letter(pipe, "event", {**fields, "attempt": 0}, decision.reason)
@@ -146,7 +148,7 @@ class Entries:
                                                             "attempt": decision.attempt})
             pipe.xack(*ack)
             await pipe.execute()
-        if decision.step in (PARK,) or decision.due:
+        if decision.due:  # parked or retried: released from the retry set then
             worker.wake_housekeeping_at(decision.due)
         if queued:
             await worker.sender.drain(person_id)
@@ -169,3 +171,8 @@ class Entries:
         committed = await worker.executor.execute(c.AgentEvent(origin=origin, event=event), loaded,
                                                   done_key=done_key, ack=ack)
         await self.send(committed, person_id)
+
+
+def sorry(person_id: str, reason: str) -> Reply:
+    return Reply(CardMessage(f"Sorry, I couldn't read your last message ({reason}). Please send it again."),
+                 to_person_id=person_id)

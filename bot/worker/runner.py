@@ -28,7 +28,6 @@ import redis.asyncio
 
 from bot.config import Settings
 from bot.conversation import commands as c
-from bot.conversation.effects import Reply
 from bot.meeting import protocol
 from bot.stores.endpoint_pauses import AsyncPauses
 from bot.stores.event_state import EventState
@@ -215,12 +214,6 @@ class Worker:
 
     def wake_housekeeping_at(self, when: float) -> None:
         self.loop.call_later(max(when - time.time(), 0) + 0.01, self.wake.set)
-
-    def sorry(self, person_id: str, reason: str) -> Reply:
-        from bot.webex.messages import CardMessage
-
-        return Reply(CardMessage(f"Sorry, I couldn't read your last message ({reason}). Please send it again."),
-                     to_person_id=person_id)
 
 
 def _person_of(fields: dict) -> str:

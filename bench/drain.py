@@ -27,7 +27,6 @@ from bot.config import load_settings  # noqa: E402
 from bot.stores.redis_connection import connect  # noqa: E402
 from bot.streams.inbox import Inbox  # noqa: E402
 
-
 PROCESSES: dict[str, subprocess.Popen] = {}  # url → the local Webex server process (for CPU figures)
 
 

@@ -45,6 +45,8 @@ class Entries:
         while True:
             try:
                 return await job()
+            except redis.ResponseError:
+                raise  # Redis answered, with an error: a bug, not an outage (the entry is claimed again later)
             except redis.RedisError as exc:
                 if self.worker.stopping.is_set() and pause >= MAX_PAUSE_SECONDS:
                     return  # left unacknowledged: another worker claims it

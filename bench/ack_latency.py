@@ -93,6 +93,20 @@ def start_web(redis_url: str, port: int, workers: int, threads: int) -> subproce
     raise RuntimeError("web tier did not start")
 
 
+def wait_drained(redis_url: str, timeout: float = 300) -> float:
+    """Seconds until the worker has taken every delivery off the inbox (read and acknowledged)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        groups = client.xinfo_groups("bench:inbox")
+        if groups and all(g["pending"] == 0 and (g.get("lag") or 0) == 0 for g in groups):
+            break
+        time.sleep(0.1)
+    return round(time.perf_counter() - start, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="100,500,1000")
@@ -126,6 +140,8 @@ def main() -> None:
                 result = asyncio.run(run_rate(url, rate, args.seconds))
                 result["appendfsync"] = args.appendfsync
                 result["with_worker"] = args.with_worker
+                if worker is not None:
+                    result["backlog_drained_after_s"] = wait_drained(redis_url)
                 results.append(result)
                 print(json.dumps(result), flush=True)
         finally:

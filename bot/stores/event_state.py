@@ -1,7 +1,7 @@
 """One event's Redis state in two round trips: everything it needs read in one script, every
 effect written in another (compare-and-set on the session, in the same step as the done mark).
 
-The async worker's counterpart of sessions.py (which the one-off tools and tests use); the
+Calls of many events share a round trip (batching.py). The async worker's counterpart of sessions.py (which the one-off tools and tests use); the
 keys are the same: session:{personId} (sessions.py), done:{eventKey}, person:/room: caches
 (directory.py), agents:* (meeting/agents.py), outbox:* (streams/outbox.py).
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.conversation.session import Session
+from bot.stores.batching import batcher
 from bot.stores.sessions import Conflict, from_stored, to_stored
 
 # KEYS: done, session, person cache, room cache, agents:known. ARGV: heartbeat key prefix, now.
@@ -83,12 +84,13 @@ class EventState:
         self.settings = settings
         self._load = client.register_script(_LOAD)
         self._commit = client.register_script(_COMMIT)
+        self.trips = batcher(client)
 
     async def load(self, person_id: str, done_key: str = "", person_key: str = "", room_key: str = "") -> Loaded:
         s = self.settings
-        done, flat, person, room, alive = await self._load(
-            keys=[done_key, s.key("session", person_id), person_key, room_key, s.key("agents", "known")],
-            args=[s.key("agents", "heartbeat", ""), f"{time.time():.3f}"])
+        done, flat, person, room, alive = await self.trips.call(
+            self._load, [done_key, s.key("session", person_id), person_key, room_key, s.key("agents", "known")],
+            [s.key("agents", "heartbeat", ""), f"{time.time():.3f}"])
         session = from_stored(person_id, dict(zip(flat[::2], flat[1::2])))
         return Loaded(bool(done), session, json.loads(person) if person else None, json.loads(room) if room else None,
                       bool(alive))
@@ -106,12 +108,12 @@ class EventState:
         if after is not None:
             saved = to_stored(after.with_changes(version=before.version + 1))
             fields = json.dumps([item for pair in saved.items() for item in pair])
-        result = await self._commit(
-            keys=[done_key, s.key("session", before.person_id), s.key("outbox", before.person_id),
-                  s.key("outbox", "lock", before.person_id)],
-            args=[before.version, s.dedupe_ttl_seconds, fields, s.session_ttl_seconds,
-                  json.dumps([encode_args(args) for args in staged]), json.dumps(list(ack)) if ack else "",
-                  queued, token, lock_ms])
+        result = await self.trips.call(
+            self._commit, [done_key, s.key("session", before.person_id), s.key("outbox", before.person_id),
+                           s.key("outbox", "lock", before.person_id)],
+            [before.version, s.dedupe_ttl_seconds, fields, s.session_ttl_seconds,
+             json.dumps([encode_args(args) for args in staged]), json.dumps(list(ack)) if ack else "",
+             queued, token, lock_ms])
         if result[0] == "done":
             return None
         if result[0] == "conflict":

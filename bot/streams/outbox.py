@@ -19,6 +19,7 @@ import uuid
 
 from bot.config import Settings
 from bot.conversation.effects import Reply
+from bot.stores.batching import batcher
 from bot.webex.messages import CardMessage
 
 LOCK_MS = 60_000  # longer than one Webex call may take
@@ -93,6 +94,7 @@ class AsyncOutbox(Outbox):
         super().__init__(client, settings)
         self._lock = client.register_script(_LOCK)
         self._settle = client.register_script(_SETTLE)
+        self.trips = batcher(client)
 
     async def due(self, limit: int = 50) -> list[str]:
         return await self.redis.zrangebyscore(self.due_key, "-inf", time.time(), start=0, num=limit)
@@ -109,7 +111,6 @@ class AsyncOutbox(Outbox):
     async def settle(self, person_id: str, token: str, done: int, park_until: float | None = None,
                      head: tuple[Reply, int] | None = None) -> int:
         """Replies left to post while still holding the lock; -1 when released (queue empty or parked)."""
-        return int(await self._settle(
-            keys=[self.queue_key(person_id), self.due_key, self.lock_key(person_id)],
-            args=[person_id, token, done, f"{park_until:.6f}" if park_until is not None else "",
-                  encode(*head) if head else ""]))
+        return int(await self.trips.call(
+            self._settle, [self.queue_key(person_id), self.due_key, self.lock_key(person_id)],
+            [person_id, token, done, f"{park_until:.6f}" if park_until is not None else "", encode(*head) if head else ""]))

@@ -41,6 +41,7 @@ test: $(VENV)/.installed $(WEB)/node_modules/.installed $(SDK) chromium
 bench: $(VENV)/.installed
 	$(PYTHON) bench/ack_latency.py --rates 100,500,1000 --seconds 10 --appendfsync always
 	$(PYTHON) bench/drain.py --events 2000 --people 50
+	$(PYTHON) bench/worker_speed.py --latencies 0,50,200 --events 1000 --people 100
 
 chat: $(VENV)/.installed
 	$(PYTHON) -m bot chat

@@ -120,6 +120,8 @@ class Entries:
         worker = self.worker
         if need.name.startswith("directory."):
             kind = need.name.split(".", 1)[1]
+            if not hasattr(worker.webex, kind):  # a lookup the hot path does not know: the synchronous one
+                return await asyncio.to_thread(getattr(worker.directory_sync, kind), *need.args)
             value = await getattr(worker.webex, kind)(*need.args)
             await worker.aredis.set(self.settings.key(kind, *need.args), json.dumps(value), ex=CACHE_SECONDS)
             return value

@@ -58,6 +58,7 @@ class Worker:
         self.settings = settings
         self.redis = client
         self.webex_sync = webex
+        self.directory_sync = incoming.directory  # for facts the async client has no call for
         self.incoming = Incoming(prefetch.PrefetchedWebex(), prefetch.PrefetchedDirectory(), incoming.bot, settings)
         self.card_key = card_key
         self.access_token = access_token

@@ -44,6 +44,7 @@ bench: $(VENV)/.installed $(SDK) chromium
 	$(PYTHON) bench/ack_latency.py --rates 100,500,1000 --seconds 10 --appendfsync always
 	$(PYTHON) bench/drain.py --events 2000 --people 50
 	$(PYTHON) bench/agent_startup.py --people 5
+	$(PYTHON) bench/worker_speed.py --latencies 0,50,200 --events 1000 --people 100
 
 chat: $(VENV)/.installed
 	$(PYTHON) -m bot chat

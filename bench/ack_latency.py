@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import aiohttp
@@ -78,7 +79,7 @@ def start_web(redis_url: str, port: int, workers: int, threads: int) -> subproce
            "PYTHONPATH": str(REPO), "REDIS_KEY_PREFIX": "bench:"}
     env.pop("WEBEX_ACCESS_TOKEN", None)
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--threads", str(threads), "--bind",
+    process = subprocess.Popen([str(gunicorn), "-c", "python:bot.web.gunicorn_config", "--workers", str(workers), "--threads", str(threads), "--bind",
                                 f"127.0.0.1:{port}", "--log-level", "warning", "bot.wsgi:app"], env=env, cwd=REPO)
     import requests
 
@@ -92,6 +93,20 @@ def start_web(redis_url: str, port: int, workers: int, threads: int) -> subproce
     raise RuntimeError("web tier did not start")
 
 
+def wait_drained(redis_url: str, timeout: float = 300) -> float:
+    """Seconds until the worker has taken every delivery off the inbox (read and acknowledged)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        groups = client.xinfo_groups("bench:inbox")
+        if groups and all(g["pending"] == 0 and (g.get("lag") or 0) == 0 for g in groups):
+            break
+        time.sleep(0.1)
+    return round(time.perf_counter() - start, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="100,500,1000")
@@ -99,17 +114,34 @@ def main() -> None:
     parser.add_argument("--appendfsync", default="always", help="always | everysec | no | off")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--with-worker", action="store_true",
+                        help="also run `python -m bot worker` (as the Procfile does) against a local Webex, "
+                             "working off the deliveries while they arrive")
     args = parser.parse_args()
     results = []
-    with own_redis(args.appendfsync) as redis_url:
+    with own_redis(args.appendfsync) as redis_url, ExitStack() as stack:
         port = free_port()
         web = start_web(redis_url, port, args.workers, args.threads)
+        worker = None
+        if args.with_worker:
+            from bench.drain import local_webex
+
+            webex_url = stack.enter_context(local_webex(nice=19))  # Webex is not on this machine
+            env = {**os.environ, "REDIS_URL": redis_url, "WEBEX_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "ERROR",
+                   "PYTHONPATH": str(REPO), "REDIS_KEY_PREFIX": "bench:", "WEBEX_API_URL": f"{webex_url}/v1/"}
+            env.pop("WEBEX_ACCESS_TOKEN", None)
+            worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=REPO,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stack.callback(lambda: (worker.terminate(), worker.wait(60)))
         try:
             url = f"http://127.0.0.1:{port}/webhooks/webex"
             asyncio.run(run_rate(url, 50, 1))  # warm up connections and code paths
             for rate in (int(r) for r in args.rates.split(",")):
                 result = asyncio.run(run_rate(url, rate, args.seconds))
                 result["appendfsync"] = args.appendfsync
+                result["with_worker"] = args.with_worker
+                if worker is not None:
+                    result["backlog_drained_after_s"] = wait_drained(redis_url)
                 results.append(result)
                 print(json.dumps(result), flush=True)
         finally:

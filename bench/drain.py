@@ -1,5 +1,5 @@
 """Inbox drain rate: a backlog of real events (messages on the local Webex server, from many
-people), handled by one worker process's threads end to end: fetch, parse, handle, store,
+people), handled by one worker process end to end: fetch, parse, handle, store,
 post the reply. The local Webex server runs as a process of its own, as Webex would.
 
   .venv/bin/python bench/drain.py --events 2000 --people 50
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,13 +27,18 @@ from bot.config import load_settings  # noqa: E402
 from bot.stores.redis_connection import connect  # noqa: E402
 from bot.streams.inbox import Inbox  # noqa: E402
 
+PROCESSES: dict[str, subprocess.Popen] = {}  # url → the local Webex server process (for CPU figures)
+
 
 @contextmanager
-def local_webex():
+def local_webex(nice: int = 0):
+    """`nice`: a lower CPU priority, for benchmarks where it stands in for a Webex far away."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "localwebex", "--port", str(port)], cwd=REPO,
+                               preexec_fn=(lambda: os.nice(nice)) if nice else None,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    PROCESSES[url] = process
     try:
         for _ in range(200):
             try:
@@ -51,7 +57,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--appendfsync", default="always")
-    parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=256, help="WORKER_CONCURRENCY: events in flight")
     args = parser.parse_args()
 
     with local_webex() as webex_url, own_redis(args.appendfsync) as redis_url:
@@ -59,7 +65,7 @@ def main() -> None:
                                 json={"email": f"p{i}@acme.example", "displayName": f"Person {i}"}).json()
                   for i in range(args.people)]
         settings = load_settings({"REDIS_URL": redis_url, "WEBEX_API_URL": f"{webex_url}/v1/", "LOG_LEVEL": "ERROR",
-                                  "WORKER_THREADS": str(args.worker_threads), "REDIS_KEY_PREFIX": "drain:"})
+                                  "WORKER_CONCURRENCY": str(args.concurrency), "REDIS_KEY_PREFIX": "drain:"})
         client = connect(settings)
         inbox = Inbox(client, settings)
         inbox.ensure_group()
@@ -72,19 +78,19 @@ def main() -> None:
         start = time.perf_counter()
         bot = runtime.start(settings, client=client, web=False)
         try:
-            while True:
-                groups = client.xinfo_groups(inbox.stream)
-                backlog = sum(g["pending"] + (g.get("lag") or 0) for g in groups)
-                if backlog == 0 and client.zcard(settings.key("outbox", "due")) == 0:
+            done = settings.key("done", "messages:created:")
+            while True:  # every event done (Redis 6.2's XINFO GROUPS has no lag) and every reply posted
+                finished = sum(1 for _ in client.scan_iter(match=done + "*", count=1000))
+                if finished >= args.events and client.zcard(settings.key("outbox", "due")) == 0:
                     break
-                time.sleep(0.02)
+                time.sleep(0.05)
             elapsed = time.perf_counter() - start
         finally:
             bot.stop()
         bot_id = requests.get(f"{webex_url}/_sandbox/world", timeout=5).json()["botId"]
         feed = requests.get(f"{webex_url}/_sandbox/feed", params={"after": 0}, timeout=30).json()["items"]
         replies = sum(1 for message in feed if message.get("personId") == bot_id)
-        print(json.dumps({"events": args.events, "people": args.people, "worker_threads": args.worker_threads,
+        print(json.dumps({"events": args.events, "people": args.people, "worker_concurrency": args.concurrency,
                           "appendfsync": args.appendfsync, "seconds": round(elapsed, 2),
                           "events_per_second": round(args.events / elapsed, 1), "replies_posted": replies}))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure(settings.log_level, secrets=(settings.webex_webhook_secret,), path=str(log_file))
         print(f"Logs go to {log_file}.")
     parts = {"run": {}, "worker": {"web": False, "agent": False}, "agent": {"web": False, "workers": False}}[role]
+    if role == "worker" and settings.worker_nice:
+        os.nice(settings.worker_nice)  # on a shared machine the web tier's acks come first; the backlog waits
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before start: a SIGTERM during start-up stops gracefully too
     running = runtime.start(settings, **parts)

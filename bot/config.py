@@ -48,8 +48,8 @@ class Settings:
     agent_command_timeout_seconds: float = 15.0
     session_ttl_seconds: int = 8 * 3600
     dedupe_ttl_seconds: int = 24 * 3600
-    worker_threads: int = 4
-    sender_threads: int = 2
+    worker_concurrency: int = 256  # events one worker process holds in flight (its lanes, for many people)
+    worker_nice: int = 10  # `python -m bot worker` lowers its CPU priority by this much: the web tier comes first
     dialout_max_age_seconds: float = 60.0
     late_reply_seconds: float = 30.0
     max_attempts: int = 5

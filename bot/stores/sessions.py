@@ -1,17 +1,38 @@
 """Sessions in Redis, changed by compare-and-set so concurrent events never lose an update.
 
 Keys (prefix from REDIS_KEY_PREFIX):
-  session:{personId}   hash, one field per Session attribute (JSON values); expires when quiet
+  session:{personId}   hash: "version" (the compare-and-set counter) and "data" (JSON of the
+                       attributes that differ from a new session's); expires when quiet. A hash
+                       with one field per attribute (JSON values, the earlier layout) is read too.
+                       Small on purpose: a typical session is 600-900 bytes (MEMORY USAGE).
 """
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from typing import Callable
 
 import redis
 
 from bot.config import Settings
 from bot.conversation.session import Session
+
+
+def to_stored(session: Session) -> dict[str, str]:
+    blank = Session(person_id=session.person_id)
+    data = {f.name: getattr(session, f.name) for f in fields(Session)
+            if f.name not in ("person_id", "version") and getattr(session, f.name) != getattr(blank, f.name)}
+    return {"version": str(session.version), "data": json.dumps(data, separators=(",", ":"))}
+
+
+def from_stored(person_id: str, stored: dict[str, str]) -> Session:
+    if not stored:
+        return Session(person_id=person_id)
+    if "data" not in stored:
+        return Session.from_hash(person_id, stored)  # one field per attribute
+    known = {f.name for f in fields(Session)} - {"person_id", "version"}
+    values = {k: v for k, v in json.loads(stored["data"]).items() if k in known}
+    return Session(person_id=person_id, version=int(json.loads(stored.get("version") or "0")), **values)
 
 
 class Conflict(Exception):
@@ -31,8 +52,7 @@ class SessionStore:
         return self.settings.key("session", person_id)
 
     def load(self, person_id: str) -> Session:
-        data = self.redis.hgetall(self.key(person_id))
-        return Session.from_hash(person_id, data) if data else Session(person_id=person_id)
+        return from_stored(person_id, self.redis.hgetall(self.key(person_id)))
 
     def commit(self, before: Session, after: Session | None, also: Callable[[redis.client.Pipeline], None] | None = None,
                done_key: str | None = None) -> None:
@@ -55,7 +75,7 @@ class SessionStore:
                 if after is not None:
                     saved = after.with_changes(version=before.version + 1)
                     pipe.delete(key)
-                    pipe.hset(key, mapping=saved.to_hash())
+                    pipe.hset(key, mapping=to_stored(saved))
                     pipe.expire(key, self.settings.session_ttl_seconds)
                 if also is not None:
                     also(pipe)

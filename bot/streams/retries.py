@@ -30,6 +30,9 @@ return #due
 """
 
 
+RELEASE_SCRIPT = _RELEASE  # for the async worker's housekeeping
+
+
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff: base, 2·base, 4·base … never more than cap."""
     return min(cap, base * 2 ** max(attempt - 1, 0))
@@ -44,15 +47,25 @@ class Retries:
         self.inbox_key = settings.key("inbox")
         self._release = client.register_script(_RELEASE)
 
-    def schedule(self, fields: dict, due: float) -> None:
-        self.redis.zadd(self.schedule_key, {json.dumps(fields, sort_keys=True): due})
+    def schedule(self, fields: dict, due: float, pipe=None) -> None:
+        """Now, or staged in `pipe` (with the entry's acknowledgement)."""
+        (pipe if pipe is not None else self.redis).zadd(self.schedule_key, {json.dumps(fields, sort_keys=True): due})
 
     def release_due(self) -> int:
         return int(self._release(keys=[self.schedule_key, self.inbox_key], args=[f"{time.time():.6f}"]))
 
     def dead_letter(self, kind: str, payload: dict, reason: str) -> str:
-        return self.redis.xadd(self.dead_key, {"kind": kind, "reason": reason[:500], "failed_at": f"{time.time():.3f}",
-                                               "payload": json.dumps(payload)})
+        return self.redis.xadd(self.dead_key, self._letter(kind, payload, reason))
+
+    def stage_dead_letter(self, pipe, kind: str, payload: dict, reason: str) -> None:
+        pipe.xadd(self.dead_key, self._letter(kind, payload, reason))
+
+    async def dead_letter_async(self, client, kind: str, payload: dict, reason: str) -> str:
+        return await client.xadd(self.dead_key, self._letter(kind, payload, reason))
+
+    @staticmethod
+    def _letter(kind: str, payload: dict, reason: str) -> dict:
+        return {"kind": kind, "reason": reason[:500], "failed_at": f"{time.time():.3f}", "payload": json.dumps(payload)}
 
     def dead_letters(self, count: int = 100) -> list[tuple[str, dict]]:
         return [(entry_id, {**fields, "payload": json.loads(fields["payload"])})

@@ -1,9 +1,11 @@
 """The web tier's Flask app factory: the webhook, health, readiness and metrics."""
 from __future__ import annotations
 
+import os
+
 import redis
 from flask import Flask, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 from bot.config import Settings
 from bot.meeting.agents import AgentRegistry
@@ -48,7 +50,7 @@ def create_app(settings: Settings, client: redis.Redis, webhook_secret: str, ext
 
     @app.get("/metrics")
     def metrics():
-        return generate_latest(), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+        return generate_latest(_registry()), 200, {"Content-Type": CONTENT_TYPE_LATEST}
 
     @app.errorhandler(413)
     def too_large(_):
@@ -89,6 +91,17 @@ def _register_collector(state: SharedState) -> None:
         REGISTRY.register(_collector)
     else:
         _collector.read_state = state.read
+
+
+def _registry():
+    """This process's metrics; under gunicorn (PROMETHEUS_MULTIPROC_DIR) every worker's, summed."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    if _collector is not None:
+        registry.register(_collector)
+    return registry
 
 
 def _persistence(client: redis.Redis) -> dict:

@@ -39,6 +39,7 @@ class WebexClient:
         self.api = WebexAPI(access_token=access_token, base_url=settings.webex_api_url,
                             single_request_timeout=timeout_seconds, wait_on_rate_limit=False)
         self.pauses = pauses
+        self.token = access_token  # for the worker's async hot path (bot/webex/async_client.py)
 
     def _call(self, endpoint: str, call: Callable[[], T]) -> T:
         if self.pauses is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.metrics import DEAD_LETTERS, RETRIES
 from bot.streams.retries import backoff_seconds
+from bot.webex.async_client import ASYNC_TRANSIENT_ERRORS
 from bot.webex.client import TRANSIENT_ERRORS, ApiError, Paused, is_permanent
 
 PARK, GIVE_UP, RETRY, DEAD_LETTER = "park", "give_up", "retry", "dead_letter"
@@ -34,7 +35,7 @@ def decide(exc: BaseException, attempt: int, settings: Settings, kind: str) -> D
         reason = f"Webex answered {exc.status_code}"
         if is_permanent(exc):
             return Decision(GIVE_UP, reason)
-    elif isinstance(exc, TRANSIENT_ERRORS):
+    elif isinstance(exc, TRANSIENT_ERRORS + ASYNC_TRANSIENT_ERRORS):
         reason = type(exc).__name__
     else:
         return None
@@ -47,4 +48,4 @@ def decide(exc: BaseException, attempt: int, settings: Settings, kind: str) -> D
     return Decision(RETRY, reason, attempt, time.time() + delay)
 
 
-FAILURES = (Paused, ApiError, *TRANSIENT_ERRORS)  # what `decide` has a step for
+FAILURES = (Paused, ApiError, *TRANSIENT_ERRORS, *ASYNC_TRANSIENT_ERRORS)  # what `decide` has a step for

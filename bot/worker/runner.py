@@ -1,200 +1,222 @@
-"""The worker process: reads the inbox and the agents' events, hands them on, acknowledges them.
+"""The worker process: reads the inbox and the agents' events, hands them to lanes, posts replies.
 
-Each loop runs in its own thread; any number of worker processes share one Redis.
-  inbox reader    hands each entry to a lane chosen by the person, so one person's events
-                  are handled one at a time, in the order they arrived
-  lanes           an entry → command → executor (handler, one transaction); then the ack
-  events loop     meeting-agent events, the same way
-  senders         post each person's queued replies in order (sender.py)
-  housekeeping    agent deadlines, vanished agents, due retries, entries of dead workers
+One asyncio loop in one thread, so hundreds of events are in flight at once (WORKER_CONCURRENCY)
+while each person's events are handled one at a time, in the order they arrived:
+  reader        one XREADGROUP over the inbox and the agents' events, blocking while idle;
+                reads only as many as there is room for (bounded batches)
+  lanes         per person: entry → fetch (bot/webex/async_client.py) → Command (incoming.py)
+                → executor (handler, one Redis step that also acks) → sender (post the replies)
+  housekeeping  agent deadlines, vanished agents, due retries and replies, entries of dead workers
+  pauses        the endpoint pauses of every process, kept in memory from pub/sub
 
+Per event, from delivery to reply posted: the read (shared by a batch), one read of the event's
+state, one write of its effects, one settle of the outbox after posting.
 What to do when Webex fails is failure_policy.py; what effects do is effects.py.
 """
 from __future__ import annotations
 
-import functools
+import asyncio
+import collections
 import json
 import logging
-import queue
 import threading
 import time
 import uuid
 
 import redis
+import redis.asyncio
 
 from bot.config import Settings
 from bot.conversation import commands as c
-from bot.conversation.effects import Reply
-from bot.loops import start_thread
 from bot.meeting import protocol
-from bot.streams.groups import ensure_group, read_group
-from bot.streams.inbox import Inbox
-from bot.streams.outbox import Outbox
+from bot.stores.endpoint_pauses import AsyncPauses
+from bot.stores.event_state import EventState
+from bot.stores.redis_connection import async_twin, on_redis_error
+from bot.streams.groups import ensure_group
+from bot.streams.inbox import GROUP, Inbox
+from bot.streams.outbox import AsyncOutbox
 from bot.streams.retries import Retries
+from bot.webex.async_client import AsyncWebex
 from bot.webex.client import WebexClient
 from bot.webex.incoming import Incoming
-from bot.webex.messages import CardMessage
+from bot.worker import prefetch
+from bot.worker.entries import Entries
 from bot.worker.executor import Executor
-from bot.worker.failure_policy import DEAD_LETTER, FAILURES, GIVE_UP, PARK, decide
 from bot.worker.housekeeping import Housekeeping
 from bot.worker.sender import Sender
 
 log = logging.getLogger(__name__)
-HOUSEKEEPING_SECONDS = 0.25
-LANE_DEPTH = 4
-FLUSH_SECONDS = 10.0  # on stop, how long senders may keep posting what is due
+HOUSEKEEPING_SECONDS = 1.0
+READ_BLOCK_MS = 2000
+READ_BATCH = 100
+FIRST_PAUSE_SECONDS, MAX_PAUSE_SECONDS = 0.2, 5.0
 
 
 class Worker:
     def __init__(self, settings: Settings, client: redis.Redis, webex: WebexClient, incoming: Incoming,
-                 card_key: bytes):
+                 card_key: bytes, access_token: str = ""):
         self.settings = settings
         self.redis = client
-        self.incoming = incoming
-        self.inbox = Inbox(client, settings)
-        self.outbox = Outbox(client, settings)
-        self.retries = Retries(client, settings)
-        self.streams = protocol.Streams(settings)
+        self.webex_sync = webex
+        self.directory_sync = incoming.directory  # for facts the async client has no call for
+        self.space_meetings_sync = incoming.space_meetings
+        self.incoming = Incoming(prefetch.PrefetchedWebex(), prefetch.PrefetchedDirectory(), incoming.bot, settings,
+                                 prefetch.PrefetchedSpaceMeetings())
+        self.card_key = card_key
+        self.access_token = access_token
         self.name = f"worker-{uuid.uuid4().hex[:8]}"
-        self.intake_stopping = threading.Event()  # no new events; finish the one in hand
-        self.stopping = threading.Event()  # senders too: every queued reply has been tried
-        self.replies_waiting = threading.Event()  # wakes the senders as soon as replies are queued
-        self.executor = Executor(settings, client, card_key, on_replies=self.replies_waiting.set)
-        self.sender = Sender(settings, webex, self.outbox, self.retries, self.stopping)
-        self.housekeeping = Housekeeping(settings, client, self.executor.execute, self.process_inbox_entry,
-                                         self.process_agent_event)
-        self.lanes = [queue.Queue(maxsize=LANE_DEPTH) for _ in range(max(settings.worker_threads, 1))]
-        self.intake_threads: list[threading.Thread] = []
-        self.sender_threads: list[threading.Thread] = []
+        self.streams = protocol.Streams(settings)
+        self.inbox_stream = Inbox(client, settings).stream
+        self.thread: threading.Thread | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.started = threading.Event()
+        self.lanes: dict[str, collections.deque] = {}
+        self.in_flight = 0
+        self.room = None  # asyncio.Event: set while there is room for more events
 
-    # Lifecycle ---------------------------------------------------------------------
+    # Lifecycle (called from other threads) ----------------------------------------------
     def ensure_groups(self) -> None:
-        self.inbox.ensure_group()
+        ensure_group(self.redis, self.inbox_stream, GROUP)
         ensure_group(self.redis, self.streams.events, protocol.WORKER_GROUP)
 
     def start(self) -> "Worker":
         self.ensure_groups()
-        intake = {f"{self.name}-lane-{i}": functools.partial(self._lane_loop, lane) for i, lane in enumerate(self.lanes)}
-        intake.update({f"{self.name}-inbox": self._inbox_loop, f"{self.name}-events": self._events_loop,
-                       f"{self.name}-housekeeping": self._housekeeping_loop})
-        for consumer, loop in intake.items():
-            self.intake_threads.append(start_thread(functools.partial(loop, consumer), self.intake_stopping, consumer))
-        for i in range(self.settings.sender_threads):
-            consumer = f"{self.name}-sender-{i}"
-            self.sender_threads.append(start_thread(self._sender_loop, self.stopping, consumer))
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), name=self.name, daemon=True)
+        self.thread.start()
+        self.started.wait(10)
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM: take no new events, finish the ones in hand, post the replies that are due,
-        then exit. Whatever is left (a reply parked by a rate limit) stays queued for other workers."""
-        deadline = time.monotonic() + timeout
-        self.intake_stopping.set()
-        for thread in self.intake_threads:
-            thread.join(max(deadline - time.monotonic(), 0.1))
-        flush_until = min(deadline, time.monotonic() + FLUSH_SECONDS)
-        while time.monotonic() < flush_until and self._replies_due():
-            self.replies_waiting.set()
-            time.sleep(0.05)
-        self.stopping.set()
-        self.replies_waiting.set()
-        for thread in self.sender_threads:
-            thread.join(max(deadline - time.monotonic(), 0.1))
+        """SIGTERM: take no new events, finish the ones in hand and post their replies, then exit.
+        Whatever is left (a reply parked by a rate limit) stays queued for other workers."""
+        if self.loop is not None and self.thread is not None and self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.stopping.set)
+            self.thread.join(timeout)
 
-    def _replies_due(self) -> bool:
-        try:
-            return bool(self.outbox.due(limit=1))
-        except redis.RedisError:
-            return False
+    # The loop ---------------------------------------------------------------------------
+    async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        self.room = asyncio.Event()
+        self.room.set()
+        settings = self.settings
+        self.aredis = async_twin(self.redis)
+        self.pauses = AsyncPauses(self.aredis, settings)
+        self.webex = AsyncWebex(settings, self.access_token or self.webex_sync.token, self.pauses)
+        await self.webex.start()
+        self.outbox = AsyncOutbox(self.aredis, settings)
+        retries = Retries(self.redis, settings)
+        self.executor = Executor(settings, self.redis, EventState(self.aredis, settings), self.card_key)
+        self.sender = Sender(settings, self.webex, self.outbox, retries, self.aredis, self.wake_at)
+        self.entries = Entries(self, retries)
+        self.housekeeping = Housekeeping(settings, self.aredis, self.outbox, self._execute_in_lane,
+                                         self._drain_in_lane, self.dispatch_entry)
+        self.wake = asyncio.Event()
+        intake = [asyncio.create_task(self._forever(loop, name)) for name, loop in
+                  (("reader", self._read_once), ("housekeeping", self._housekeeping_once))]
+        listener = asyncio.create_task(self._forever(self.pauses.listen, "pauses"))
+        self.started.set()
+        await self.stopping.wait()
+        for task in intake:
+            task.cancel()
+        await asyncio.gather(*intake, return_exceptions=True)
+        while self.lanes:  # finish the events in hand, and post their replies
+            await asyncio.sleep(0.02)
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+        await self.webex.close()
+        await self.aredis.aclose()
 
-    # Loops -------------------------------------------------------------------------
-    def _inbox_loop(self, consumer: str) -> None:
-        while not self.intake_stopping.is_set():
-            for entry in self.inbox.read(consumer, count=len(self.lanes), block_ms=500):
-                lane = self.lanes[hash(_person_of(entry[1])) % len(self.lanes)]
-                lane.put(entry)  # waits while that lane is full: little is held that has not started
-
-    def _lane_loop(self, lane: queue.Queue, consumer: str) -> None:
-        # On stop, the lane finishes what the reader already handed it.
-        while not (self.intake_stopping.is_set() and lane.empty()):
+    async def _forever(self, once, name: str) -> None:
+        """Run `once` again and again; after a failure, again after a growing pause."""
+        pause = FIRST_PAUSE_SECONDS
+        while True:
             try:
-                entry_id, fields = lane.get(timeout=0.2)
-            except queue.Empty:
+                await once()
+                pause = FIRST_PAUSE_SECONDS
                 continue
-            self.process_inbox_entry(fields)
-            self.inbox.ack(entry_id)
+            except asyncio.CancelledError:
+                raise
+            except redis.RedisError as exc:
+                log.warning("redis unavailable, retrying", extra={"error": str(exc), "loop": name, "pause": pause})
+                await on_redis_error(self.settings, exc)
+            except Exception:  # noqa: BLE001 - a loop must outlive one bad entry
+                log.exception("loop failed", extra={"loop": name})
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, MAX_PAUSE_SECONDS)
 
-    def _events_loop(self, consumer: str) -> None:
-        while not self.intake_stopping.is_set():
-            for entry_id, fields in read_group(self.redis, self.streams.events, protocol.WORKER_GROUP, consumer, 20, 500):
-                self.process_agent_event(entry_id, protocol.decode(fields))
-                self.redis.xack(self.streams.events, protocol.WORKER_GROUP, entry_id)
+    async def _read_once(self) -> None:
+        await self.room.wait()
+        count = max(min(READ_BATCH, self.settings.worker_concurrency - self.in_flight), 1)
+        read = await self.aredis.xreadgroup(GROUP, self.name, {self.inbox_stream: ">", self.streams.events: ">"},
+                                            count=count, block=READ_BLOCK_MS)
+        for stream, entries in read or []:
+            for entry_id, fields in entries:
+                self.dispatch_entry(stream, entry_id, fields)
 
-    def _sender_loop(self) -> None:
-        while not self.stopping.is_set():
-            people = self.outbox.due()
-            if not people:
-                self.replies_waiting.wait(0.2)
-                self.replies_waiting.clear()
-                continue
-            for person_id in people:
-                self.sender.send_replies(person_id)
-
-    def _housekeeping_loop(self, consumer: str) -> None:
-        while not self.intake_stopping.wait(HOUSEKEEPING_SECONDS):
-            self.housekeeping.run_once(consumer)
-
-    # One entry ---------------------------------------------------------------------
-    def process_inbox_entry(self, fields: dict) -> None:
-        key = fields.get("key", "")
-        if self.redis.exists(self._done_key(key)):
-            return  # a redelivery of finished work
+    async def _housekeeping_once(self) -> None:
         try:
-            command = self.incoming.command(fields)
-            if command is None:
-                self.redis.set(self._done_key(key), "1", ex=self.settings.dedupe_ttl_seconds)
-                return
-            self.executor.execute(command, done_key=self._done_key(key))
-        except FAILURES as exc:
-            self._after_failure(fields, decide(exc, int(fields.get("attempt") or 0), self.settings, "event"))
+            await asyncio.wait_for(self.wake.wait(), HOUSEKEEPING_SECONDS)
+        except asyncio.TimeoutError:
+            pass
+        self.wake.clear()
+        await self.housekeeping.run_once(self.name)
 
-    def _after_failure(self, fields: dict, decision) -> None:
-        key = fields.get("key")
-        if decision.step == PARK:
-            self.retries.schedule(fields, decision.due)  # parked; not an attempt
-        elif decision.step == GIVE_UP:
-            self._give_up(fields, decision.reason)
-        elif decision.step == DEAD_LETTER:
-            self.retries.dead_letter("event", {**fields, "attempt": 0}, decision.reason)
-            log.error("event dead-lettered", extra={"event_key": key, "reason": decision.reason})
+    # Lanes ------------------------------------------------------------------------------
+    def dispatch_entry(self, stream: str, entry_id: str, fields: dict) -> None:
+        if stream == self.inbox_stream:
+            self.dispatch(_person_of(fields), lambda: self.entries.inbox_entry(entry_id, fields))
         else:
-            self.retries.schedule({**fields, "attempt": decision.attempt}, decision.due)
-            log.warning("event retry scheduled", extra={"event_key": key, "reason": decision.reason,
-                                                        "attempt": decision.attempt})
+            event = protocol.decode(fields)
+            self.dispatch(str(event.get("person_id") or ""), lambda: self.entries.agent_event(entry_id, event))
 
-    def _give_up(self, fields: dict, reason: str) -> None:
-        """A permanent failure: log it, and tell the person when we know who they are."""
-        log.error("event given up", extra={"event_key": fields.get("key"), "reason": reason})
-        person_id = json.loads(fields.get("data") or "{}").get("personId")
-        self.redis.set(self._done_key(fields.get("key", "")), "1", ex=self.settings.dedupe_ttl_seconds)
-        if person_id:
-            sorry = Reply(CardMessage(f"Sorry, I couldn't read your last message ({reason}). Please send it again."),
-                          to_person_id=person_id)
-            with self.redis.pipeline(transaction=True) as pipe:
-                self.outbox.queue(pipe, person_id, [sorry])
-                pipe.execute()
-            self.replies_waiting.set()
-
-    def _done_key(self, event_key: str) -> str:
-        return self.settings.key("done", event_key)
-
-    def process_agent_event(self, entry_id: str, event: dict) -> None:
-        person_id = event.get("person_id")
-        if not isinstance(person_id, str) or not person_id:
-            log.warning("agent event without a person", extra={"event_type": event.get("type")})
+    def dispatch(self, person_id: str, job) -> None:
+        """Queue `job` (an async callable) in the person's lane; the lane runs its jobs in order."""
+        lane = self.lanes.get(person_id)
+        self.in_flight += 1
+        if self.in_flight >= self.settings.worker_concurrency:
+            self.room.clear()
+        if lane is not None:
+            lane.append(job)
             return
-        # Agent news goes to the person directly: it may carry personal details.
-        origin = c.Origin(person_id=person_id, event_key=f"agent:{entry_id}")
-        self.executor.execute(c.AgentEvent(origin=origin, event=event), done_key=self._done_key(f"agent-event:{entry_id}"))
+        self.lanes[person_id] = collections.deque([job])
+        asyncio.get_running_loop().create_task(self._run_lane(person_id))
+
+    async def _run_lane(self, person_id: str) -> None:
+        lane = self.lanes[person_id]
+        try:
+            while lane:
+                job = lane.popleft()
+                try:
+                    if not self.stopping.is_set():  # on stop: finish the one in hand; the rest stay unacknowledged
+                        await self.entries.until_redis_answers(job)
+                except Exception:  # noqa: BLE001 - the entry stays unacknowledged; it is claimed again later
+                    log.exception("entry failed", extra={"person_id": person_id})
+                finally:
+                    self.in_flight -= 1
+                    if self.in_flight < self.settings.worker_concurrency:
+                        self.room.set()
+        finally:
+            del self.lanes[person_id]
+
+    async def _execute_in_lane(self, command: c.Command) -> None:
+        async def job():
+            committed = await self.executor.execute(command)
+            await self.entries.send(committed)
+
+        self.dispatch(command.origin.person_id, job)
+
+    async def _drain_in_lane(self, person_id: str) -> None:
+        if person_id not in self.sender.sending and person_id not in self.lanes:
+            self.dispatch(person_id, lambda: self.sender.drain(person_id))
+
+    def wake_at(self, person_id: str, when: float) -> None:
+        """Try this person's queued replies again at `when` (their pause or backoff ends)."""
+        delay = max(when - time.time(), 0) + 0.01
+        self.loop.call_later(delay, lambda: self.loop.create_task(self._drain_in_lane(person_id)))
+
+    def wake_housekeeping_at(self, when: float) -> None:
+        self.loop.call_later(max(when - time.time(), 0) + 0.01, self.wake.set)
 
 
 def _person_of(fields: dict) -> str:

@@ -2,6 +2,7 @@
 client would, and read its replies from the server's message feed."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -13,6 +14,7 @@ import requests
 
 from bot import runtime
 from bot.config import REPO_ROOT, load_settings
+from bot.stores.sessions import SessionStore
 from bot.web.server import ServerHandle, serve
 from localwebex.server import create_app as create_webex_app
 from localwebex.state import State, seed
@@ -22,7 +24,6 @@ TEST_ENV = {
     "SIMULATOR_ANSWER_SECONDS": "0.3",
     "SIMULATOR_FAIL_NUMBERS": "+14085550199",
     "AGENT_COMMAND_TIMEOUT_SECONDS": "8",
-    "WORKER_THREADS": "4",
     "LOG_LEVEL": "WARNING",
 }
 WAIT = 10.0
@@ -119,7 +120,7 @@ class Stack:
         return [json.loads(fields["data"]) for _, fields in self.redis.xrange(stream)]
 
     def session(self, person: "Person") -> dict:
-        return {k: json.loads(v) for k, v in self.redis.hgetall(self.settings.key("session", person.id)).items()}
+        return dataclasses.asdict(SessionStore(self.redis, self.settings).load(person.id))
 
     def wait_until(self, condition, timeout: float = WAIT, what: str = "condition"):
         return wait_for(condition, timeout, what)

@@ -26,6 +26,9 @@ class LocalServer:
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self.thread.is_alive():  # shutdown() would wait forever for a loop that is gone
+            stopper = threading.Thread(target=self.server.shutdown, daemon=True)
+            stopper.start()
+            stopper.join(timeout=5)
         self.thread.join(timeout=5)
         self.server.server_close()

@@ -28,7 +28,11 @@ class ServerHandle:
         if self._stopped:
             return
         self._stopped = True
-        self.server.shutdown()
+        if self.thread.is_alive():
+            # shutdown() waits for serve_forever to notice; if that loop is gone it would wait forever
+            stopper = threading.Thread(target=self.server.shutdown, name=f"stop-{self.port}", daemon=True)
+            stopper.start()
+            stopper.join(timeout=5)
         self.thread.join(timeout=5)
         self.server.server_close()
 

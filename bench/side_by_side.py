@@ -318,9 +318,9 @@ def start_ours(stack: ExitStack, webex: Webex, redis_url: str, args) -> tuple[st
            "WEBHOOK_HEAL_SECONDS": "86400", "SIMULATOR_ANSWER_MODE": "auto"}
     env.pop("PUBLIC_URL", None)
     gunicorn = str(Path(PY).parent / "gunicorn")
-    web = stack.enter_context(process([gunicorn, "--workers", str(args.workers), "--threads", str(args.threads),
-                                       "--bind", f"{HOST}:{port}", "--log-level", "warning", "bot.wsgi:app"],
-                                      env, "ours-web"))
+    web = stack.enter_context(process([gunicorn, "-c", "python:bot.web.gunicorn_config", "--workers", str(args.workers),
+                                       "--threads", str(args.threads), "--bind", f"{HOST}:{port}", "--log-level",
+                                       "warning", "bot.wsgi:app"], env, "ours-web"))
     worker = stack.enter_context(process([PY, "-m", "bot", "worker"], env, "ours-worker"))
     agent = stack.enter_context(process([PY, "-m", "bot", "agent"], env, "ours-agent"))
     wait_http(f"http://{HOST}:{port}/healthz")

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.own_redis import own_redis  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.meeting import protocol as protocol  # noqa: E402
+from bot.meeting import protocol  # noqa: E402
 from bot.meeting.browser_agent import BrowserAgent  # noqa: E402
 from bot.meeting.identities import AgentIdentity  # noqa: E402
 from bot.stores.redis_connection import connect  # noqa: E402

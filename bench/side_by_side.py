@@ -66,7 +66,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.own_redis import free_port, own_redis
-from bot.signature import HEADER, sign
+from bot.web.signature import HEADER, sign
 
 SECRET = "bench-side-by-side-secret"
 PEER_VENV = REPO / "var" / "bench" / "peer-venv"

@@ -91,9 +91,11 @@ def mentions(found: list[Word]) -> list[Mention]:
     return sorted(kept, key=lambda m: m.start)
 
 
-def read(found: list[Word], extra: list[Mention] = (), question: bool = False, phone_given: bool = False) -> Reading:
+def read(found: list[Word], matched: list[Mention] | None = None, extra: list[Mention] = (), question: bool = False,
+         phone_given: bool = False) -> Reading:
     """Decide what the message asks for. `extra` are mentions found from slots (a dial verb before a number)."""
-    found_mentions = [*mentions(found), *(m for m in extra if _stands(m.intent, m.start, m.end, found))]
+    matched = mentions(found) if matched is None else matched  # the catalog's patterns, matched once per message
+    found_mentions = [*matched, *(m for m in extra if _stands(m.intent, m.start, m.end, found))]
     covered = {i for m in found_mentions for i in range(m.start, m.end)}
     unexplained = {w.clause for i, w in enumerate(found) if i not in covered and w.text not in FILLER}
     positive, negated = [], []

@@ -48,12 +48,13 @@ def parse_text(text: str, origin: c.Origin, rules: ParseRules) -> c.Command:
     found = words(text)
     if not found and text and not text.strip("?"):
         return c.Help(origin=origin)  # a lone "?" asks what the bot does
-    values, extra = _values(text, found)
-    reading = read(found, extra, question="?" in text, phone_given=bool(values.phones))
+    matched = mentions(found)
+    values, extra = _values(text, found, matched)
+    reading = read(found, matched, extra, question="?" in text, phone_given=bool(values.phones))
     return _command(reading, values, found, text, origin, rules)
 
 
-def _values(text: str, found: list[Word]) -> tuple[Values, list[Mention]]:
+def _values(text: str, found: list[Word], matched: list[Mention]) -> tuple[Values, list[Mention]]:
     """The message's slots, and the mentions they make: a call verb before a number asks for a call;
     a meeting's number, link or address (or a message that starts with "meeting") sets the meeting."""
     typed_password = slots.password(text)
@@ -63,7 +64,7 @@ def _values(text: str, found: list[Word]) -> tuple[Values, list[Mention]]:
     taken = [*links, *addresses]
     runs = [r for r in slots.digit_runs(text) if r.start < password_at
             and not any(r.start >= s.start and r.end <= s.end for s in taken)]
-    covered = {i for m in mentions(found) if m.intent != catalog.MEETING for i in range(m.start, m.end)}
+    covered = {i for m in matched if m.intent != catalog.MEETING for i in range(m.start, m.end)}
     extra: list[Mention] = []
     phones, meeting_runs = [], []
     for run in runs:

@@ -17,7 +17,7 @@ HYPHENS = "-‐‑‒–—"
 # Chat shorthand, as the words it stands for ("r u calling me").
 SHORTHAND = {"u": ("you",), "r": ("are",), "ur": ("your",), "mtg": ("meeting",), "mtng": ("meeting",),
              "pls": ("please",), "plz": ("please",), "ph": ("phone",), "tel": ("phone",), "msg": ("message",),
-             "pc": ("pc",), "ya": ("you",), "yr": ("your",)}
+             "ya": ("you",), "yr": ("your",)}
 
 # Written together, meant apart.
 COMPOUNDS = {

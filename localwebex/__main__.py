@@ -4,9 +4,8 @@ import argparse
 import json
 import sys
 
-from werkzeug.serving import make_server
-
 from .server import create_app
+from .serving import serve_keep_alive
 
 
 def main() -> None:
@@ -18,20 +17,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8090)
     args = parser.parse_args()
     app = create_app()
-    server = make_server(args.host, args.port, app, threaded=True)
     world = app.extensions["localwebex"].state.world
     tokens = {key: person["token"] for key, person in world["people"].items()}
-    print(f"localwebex on http://{args.host}:{server.port}/v1/  (sandbox: /_sandbox/world)")
-    print("tokens:", json.dumps(tokens))
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    print(f"localwebex on http://{args.host}:{args.port}/v1/  (sandbox: /_sandbox/world)")
+    print("tokens:", json.dumps(tokens), flush=True)
+    serve_keep_alive(app, args.host, args.port)
 
 
 def meetings_main(argv: list[str]) -> None:
+    from werkzeug.serving import make_server  # its websockets (flask-sock) need Werkzeug's server
+
     from .meetings import MeetingsCloud, create_cloud_app
     from .meetings.cloud import ORG_ID, SCENARIOS
 

@@ -32,3 +32,14 @@ class LocalServer:
             stopper.join(timeout=5)
         self.thread.join(timeout=5)
         self.server.server_close()
+
+
+
+def serve_keep_alive(app, host: str, port: int, threads: int = 256) -> None:
+    """Serve in the foreground with persistent connections, as Webex does (Werkzeug's server closes
+    every connection after one response, which costs both sides a connect per call). Each request
+    in flight, a slow one included (the `delay` fault), holds one of `threads`."""
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, connection_limit=4096, backlog=2048,
+                   channel_timeout=120, _quiet=True)

@@ -10,10 +10,11 @@ Every catalog pattern is looked for in the message's words. A `phrase` counts an
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bot.conversation import catalog
-from bot.conversation.patterns import find
+from bot.conversation.patterns import PatternSet
 from bot.conversation.words import Word
 
 FILLER = frozenset((
@@ -73,14 +74,12 @@ def mentions(found: list[Word]) -> list[Mention]:
     """Every catalog pattern's matches; where two overlap, a phrase beats a solo pattern, then the
     longer stays, then the better spelt ("helo" is hello, not help), then the earlier catalog entry."""
     candidates = []
-    for order, spec in enumerate(catalog.CATALOG):
-        for solo, soft, patterns in ((False, False, spec.phrases), (True, False, spec.solo), (False, True, spec.soft)):
-            for pattern in patterns:
-                for match in find(pattern, found):
-                    if not _stands(spec.name, match.start, match.end, found):
-                        continue
-                    candidates.append((not solo, match.end - match.start, match.likeness, -order,
-                                       Mention(spec.name, match.start, match.end, solo, soft)))
+    kinds, patterns = _catalog_patterns()
+    for index, match in patterns.find(found):
+        order, name, solo, soft = kinds[index]
+        if _stands(name, match.start, match.end, found):
+            candidates.append((not solo, match.end - match.start, match.likeness, -order,
+                               Mention(name, match.start, match.end, solo, soft)))
     kept: list[Mention] = []
     taken: set[int] = set()
     for *_, mention in sorted(candidates, key=lambda item: item[:4], reverse=True):
@@ -157,8 +156,27 @@ def _soft_yields(found_mentions: list[Mention], phone_given: bool) -> list[Menti
 
 def _refusals(found: list[Word], covered: set[int]) -> list[Mention]:
     """Words that ask for nothing on their own but say what not to do after a negation: "don't call"."""
-    return [Mention(spec.name, match.start, match.end) for spec in catalog.CATALOG for pattern in spec.refusals
-            for match in find(pattern, found) if match.start not in covered]
+    names, refusals = _catalog_refusals()
+    return [Mention(names[index], match.start, match.end) for index, match in refusals.find(found)
+            if match.start not in covered]
+
+
+@functools.cache
+def _catalog_patterns() -> tuple[list[tuple[int, str, bool, bool]], PatternSet]:
+    """Every catalog pattern that asks for something, in catalog order, with (order, intent, solo, soft)."""
+    _catalog_refusals()  # all of the catalog's words known before any message is matched
+    kinds, patterns = [], []
+    for order, spec in enumerate(catalog.CATALOG):
+        for solo, soft, written in ((False, False, spec.phrases), (True, False, spec.solo), (False, True, spec.soft)):
+            kinds += [(order, spec.name, solo, soft)] * len(written)
+            patterns += written
+    return kinds, PatternSet(patterns)
+
+
+@functools.cache
+def _catalog_refusals() -> tuple[list[str], PatternSet]:
+    names = [spec.name for spec in catalog.CATALOG for _ in spec.refusals]
+    return names, PatternSet([pattern for spec in catalog.CATALOG for pattern in spec.refusals])
 
 
 def _stands(intent: str, start: int, end: int, found: list[Word]) -> bool:

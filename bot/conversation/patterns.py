@@ -8,6 +8,7 @@ typos (typos.py); a short word only when another word of the match is spelt exac
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -30,6 +31,9 @@ class Match:
     likeness: float = 0.0  # summed rapidfuzz ratio of each word to its pattern word (100 when exact)
 
 
+_VOCABULARY: set[str] = set()  # every word of every pattern compiled so far
+
+
 @functools.cache
 def compile_pattern(pattern: str) -> tuple[Step, ...]:
     steps = []
@@ -38,18 +42,60 @@ def compile_pattern(pattern: str) -> tuple[Step, ...]:
         steps.append(Step(tuple(part.strip("[]").split("|")), optional))
     if not steps or all(step.optional for step in steps):
         raise ValueError(f"pattern {pattern!r} needs at least one required word")
+    words = {choice for step in steps for choice in step.choices}
+    if not words <= _VOCABULARY:
+        _VOCABULARY.update(words)
+        _spelt.cache_clear()
     return tuple(steps)
 
 
-def find(pattern: str, found: list[Word]) -> list[Match]:
-    """Every place the pattern matches, leftmost first, longest at each place."""
+@functools.lru_cache(maxsize=1 << 14)
+def _spelt(token: str) -> frozenset[str]:
+    """The pattern words this token is, or may be a typo of (as leniently as inside a phrase)."""
+    return frozenset(word for word in _VOCABULARY if is_typo_of(token, word, anchored=True))
+
+
+@functools.cache
+def _required(pattern: str) -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(step.choices) for step in compile_pattern(pattern) if not step.optional)
+
+
+def reach(found: list[Word]) -> frozenset[str]:
+    """Every pattern word the message's words may stand for: a pattern needing any other word cannot match."""
+    return frozenset().union(*(_spelt(word.text) for word in found))
+
+
+def find(pattern: str, found: list[Word], reachable: frozenset[str] | None = None) -> list[Match]:
+    """Every place the pattern matches, leftmost first, longest at each place.
+    `reachable`: reach(found), when the caller matches many patterns against one message."""
     steps = compile_pattern(pattern)
+    reachable = reach(found) if reachable is None else reachable
+    if any(reachable.isdisjoint(words) for words in _required(pattern)):
+        return []  # cheap, and true of most patterns for most messages
     matches = []
     for start in range(len(found)):
         match = _match(steps, found, start)
         if match is not None:
             matches.append(match)
     return matches
+
+
+class PatternSet:
+    """Many patterns, matched against one message at a time: only the patterns whose first required
+    word the message may spell are tried (a few of the catalog's hundred, for most messages)."""
+
+    def __init__(self, patterns: Sequence[str]):
+        self.patterns = tuple(patterns)
+        self._by_word: dict[str, list[int]] = {}
+        for index, pattern in enumerate(self.patterns):
+            for word in _required(pattern)[0]:
+                self._by_word.setdefault(word, []).append(index)
+
+    def find(self, found: list[Word]) -> list[tuple[int, Match]]:
+        """(index of the pattern, match) for every match, in pattern order."""
+        reachable = reach(found)
+        tried = sorted({index for word in reachable for index in self._by_word.get(word, ())})
+        return [(index, match) for index in tried for match in find(self.patterns[index], found, reachable)]
 
 
 def _match(steps: tuple[Step, ...], found: list[Word], start: int) -> Match | None:

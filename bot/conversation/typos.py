@@ -62,6 +62,7 @@ def allowed_edits(word: str, anchored: bool) -> int:
     return 0
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and asked the same pairs for every message
 def is_typo_of(token: str, word: str, anchored: bool = False) -> bool:
     if token == word:
         return True

@@ -37,6 +37,35 @@ class Entries:
         self.worker = worker
         self.settings = worker.settings
         self.retries = retries
+        self.early: dict[str, tuple[prefetch.NeedFetch, asyncio.Task]] = {}  # entry → its first fetch, started
+
+    def fetch_early(self, entry_id: str, fields: dict) -> None:
+        """Start an entry's first Webex fetch while it waits behind its person's earlier events, so a
+        person's events are fetched side by side and only handled and answered one at a time."""
+        token = prefetch.begin()
+        try:
+            self.worker.incoming.command(fields)
+        except prefetch.NeedFetch as need:
+            task = asyncio.get_running_loop().create_task(self._fetch(need))
+            task.add_done_callback(_retrieved)
+            self.early[entry_id] = (need, task)
+        except Exception:  # noqa: BLE001 - the lane meets it again, and decides
+            pass
+        finally:
+            prefetch.end(token)
+
+    def forget_early(self) -> None:
+        for _, task in self.early.values():
+            task.cancel()
+        self.early.clear()
+
+    def _first_fetch(self, entry_id: str, need: prefetch.NeedFetch):
+        early = self.early.pop(entry_id, None)
+        if early is not None and (early[0].name, early[0].args) == (need.name, need.args):
+            return early[1]
+        if early is not None:
+            early[1].cancel()
+        return self._fetch(need)
 
     async def until_redis_answers(self, job) -> None:
         """Run a lane's job; while Redis is away, run it again after a growing pause (every step
@@ -90,7 +119,7 @@ class Entries:
                                                        settings.key("room", data["roomId"])
                                                        if data.get("roomId") and fields.get("resource") == "attachmentActions"
                                                        else ""),
-                            self._fetch(need), return_exceptions=True)
+                            self._first_fetch(entry_id, need), return_exceptions=True)
                         if isinstance(loaded, BaseException):
                             raise loaded
                         if loaded.done:
@@ -177,6 +206,11 @@ class Entries:
         committed = await worker.executor.execute(c.AgentEvent(origin=origin, event=event), loaded,
                                                   done_key=done_key, ack=ack)
         await self.send(committed, person_id)
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()  # its lane re-raises it; this only keeps asyncio from calling it unretrieved
 
 
 def sorry(person_id: str, reason: str) -> Reply:

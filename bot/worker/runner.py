@@ -101,6 +101,8 @@ class Worker:
         self.room.set()
         settings = self.settings
         self.aredis = async_twin(self.redis)
+        self.reader = redis.asyncio.Redis(connection_pool=self.aredis.connection_pool, single_connection_client=True)
+        self.reader_id: int | None = None
         self.pauses = AsyncPauses(self.aredis, settings)
         self.webex = AsyncWebex(settings, self.access_token or self.webex_sync.token, self.pauses)
         await self.webex.start()
@@ -117,39 +119,78 @@ class Worker:
         listener = asyncio.create_task(self._forever(self.pauses.listen, "pauses"))
         self.started.set()
         await self.stopping.wait()
-        for task in intake:
+        # The reader and housekeeping end after the step in hand; the reader's blocking read is ended by
+        # CLIENT UNBLOCK (cancelling a read while Redis blocks it could leave the task hanging in redis-py).
+        self.wake.set()  # housekeeping: out of its wait
+        await self._unblock_reader()
+        _, late = await asyncio.wait(intake, timeout=READ_BLOCK_MS / 1000 + 2)
+        for task in late:
             task.cancel()
-        await asyncio.gather(*intake, return_exceptions=True)
         while self.lanes:  # finish the events in hand, and post their replies
             await asyncio.sleep(0.02)
+        self.entries.forget_early()
+        await self._hand_back()
         listener.cancel()
-        await asyncio.gather(listener, return_exceptions=True)
+        await asyncio.wait([listener], timeout=2)
         await self.webex.close()
+        await self.reader.aclose()
         await self.aredis.aclose()
+
+    async def _unblock_reader(self) -> None:
+        if self.reader_id is not None:
+            try:
+                await self.aredis.client_unblock(self.reader_id)
+            except redis.RedisError:
+                pass  # the read ends by itself within READ_BLOCK_MS
+
+    async def _hand_back(self) -> None:
+        """Entries read for this worker but never handled (read as it stopped): marked
+        long idle, so the next worker claims them at once rather than after claim_idle_seconds."""
+        idle_ms = int(self.settings.claim_idle_seconds * 1000) + 1
+        try:
+            for stream, group in ((self.inbox_stream, GROUP), (self.streams.events, protocol.WORKER_GROUP)):
+                pending = await self.aredis.xpending_range(stream, group, "-", "+", 1000, consumername=self.name)
+                ids = [entry["message_id"] for entry in pending]
+                if ids:
+                    await self.aredis.xclaim(stream, group, self.name, 0, ids, idle=idle_ms, justid=True)
+                    log.info("handed back unhandled entries", extra={"stream": stream, "count": len(ids)})
+        except redis.RedisError as exc:  # they are claimed after claim_idle_seconds instead
+            log.warning("could not hand back entries", extra={"error": str(exc)})
 
     async def _forever(self, once, name: str) -> None:
         """Run `once` again and again; after a failure, again after a growing pause."""
         pause = FIRST_PAUSE_SECONDS
-        while True:
+        while not self.stopping.is_set():
             try:
                 await once()
                 pause = FIRST_PAUSE_SECONDS
                 continue
             except asyncio.CancelledError:
                 raise
-            except redis.RedisError as exc:
-                log.warning("redis unavailable, retrying", extra={"error": str(exc), "loop": name, "pause": pause})
-                await on_redis_error(self.settings, exc)
-            except Exception:  # noqa: BLE001 - a loop must outlive one bad entry
-                log.exception("loop failed", extra={"loop": name})
+            except Exception as exc:
+                if asyncio.current_task().cancelling():  # redis-py can turn a cancelled read into an error
+                    raise asyncio.CancelledError from exc
+                if not isinstance(exc, redis.RedisError):
+                    log.exception("loop failed", extra={"loop": name})  # a loop must outlive one bad entry
+                else:
+                    log.warning("redis unavailable, retrying", extra={"error": str(exc), "loop": name, "pause": pause})
+                    await on_redis_error(self.settings, exc)
             await asyncio.sleep(pause)
             pause = min(pause * 2, MAX_PAUSE_SECONDS)
 
     async def _read_once(self) -> None:
         await self.room.wait()
         count = max(min(READ_BATCH, self.settings.worker_concurrency - self.in_flight), 1)
-        read = await self.aredis.xreadgroup(GROUP, self.name, {self.inbox_stream: ">", self.streams.events: ">"},
-                                            count=count, block=READ_BLOCK_MS)
+        try:
+            if self.reader_id is None:  # its own connection, so a stop can unblock it
+                self.reader_id = await self.reader.client_id()
+            read = await self.reader.xreadgroup(GROUP, self.name, {self.inbox_stream: ">", self.streams.events: ">"},
+                                                count=count, block=READ_BLOCK_MS)
+        except redis.RedisError:
+            self.reader_id = None  # reconnected, with another id
+            raise
+        if self.stopping.is_set():
+            return  # read after the stop: handed back (_hand_back) for the next worker
         for stream, entries in read or []:
             for entry_id, fields in entries:
                 self.dispatch_entry(stream, entry_id, fields)
@@ -160,12 +201,16 @@ class Worker:
         except asyncio.TimeoutError:
             pass
         self.wake.clear()
-        await self.housekeeping.run_once(self.name)
+        if not self.stopping.is_set():
+            await self.housekeeping.run_once(self.name)
 
     # Lanes ------------------------------------------------------------------------------
     def dispatch_entry(self, stream: str, entry_id: str, fields: dict) -> None:
         if stream == self.inbox_stream:
-            self.dispatch(_person_of(fields), lambda: self.entries.inbox_entry(entry_id, fields))
+            person_id = _person_of(fields)
+            if person_id in self.lanes:  # busy with this person's earlier events: fetch meanwhile
+                self.entries.fetch_early(entry_id, fields)
+            self.dispatch(person_id, lambda: self.entries.inbox_entry(entry_id, fields))
         else:
             event = protocol.decode(fields)
             self.dispatch(str(event.get("person_id") or ""), lambda: self.entries.agent_event(entry_id, event))

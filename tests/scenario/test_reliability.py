@@ -75,6 +75,28 @@ def test_sigterm_finishes_the_event_in_flight_then_exits(stack_factory, redis_ur
     assert pending == 0
 
 
+
+def test_an_entry_read_as_the_worker_stops_is_handed_to_the_next_at_once(stack_factory):
+    """A read that Redis answered as the worker stopped leaves an entry that worker never handles; it
+    is marked long idle on the way out, so the next worker claims it now, not after claim_idle_seconds."""
+    stack = stack_factory(claim_idle_seconds=600)
+    alice = stack.person("alice")
+    worker, inbox = stack.bot.worker, stack.settings.key("inbox")
+    said = alice.say("status")["id"]
+    alice.expect("Your phone audio")
+    fields = next(fields for _, fields in stack.redis.xrange(inbox) if json.loads(fields["data"])["id"] == said)
+    with stack.redis.pipeline(transaction=True) as pipe:  # taken for the worker before its own read sees it
+        pipe.xadd(inbox, {**fields, "key": "the same message, delivered again as a new event"})
+        pipe.xreadgroup("workers", worker.name, {inbox: ">"}, count=10)
+        pipe.execute()
+    worker.stop()
+    pending = stack.redis.xpending_range(inbox, "workers", "-", "+", 10, consumername=worker.name)
+    assert pending and all(entry["time_since_delivered"] >= 600_000 for entry in pending)
+    stack.restart_workers()
+    alice.expect("Your phone audio", timeout=20)  # the copy's answer, well before 600 s
+    stack.wait_until(lambda: stack.redis.xpending(inbox, "workers")["pending"] == 0, timeout=20,
+                     what="nothing left unacknowledged")
+
 @pytest.fixture
 def own_redis(tmp_path):
     """A redis-server of this test's own, with the safe setting (AOF, fsync on every write),
@@ -334,3 +356,24 @@ def test_embedded_redis_is_configured_for_safety(tmp_path):
         assert client.config_get("appendfsync")["appendfsync"] == "always"
     finally:
         embedded_redis.stop_server(tmp_path)
+
+
+def test_a_persons_next_messages_are_fetched_while_a_slow_reply_is_posted(stack_factory):
+    """One person's events are handled and answered one at a time, in order; the Webex fetches of the
+    ones waiting behind happen meanwhile, so a slow Webex costs the person one reply's time per event."""
+    stack = stack_factory()
+    alice = stack.person("alice")
+    started = time.time()
+    stack.fault(method="POST", path="/messages", delay=0.6, seconds=30)
+    said = [alice.say(text)["id"] for text in ("help", "status", "thanks")]
+    alice.expect("You're welcome", timeout=30)
+    requests_ = [r for r in stack.all_requests() if r["at"] >= started and r["actorId"] == stack.bot_id]
+    fetched = {r["path"].rsplit("/", 1)[1]: r["at"] for r in requests_
+               if r["method"] == "GET" and r["path"].startswith("/v1/messages/")}
+    posts = [r for r in requests_ if r["method"] == "POST" and r["path"] == "/v1/messages"]
+    assert len(posts) == 3 and all(r["status"] == 200 for r in posts), "one reply each"
+    first_answered = posts[0]["at"] + 0.6  # the local server held the first reply this long before answering
+    assert fetched[said[2]] < first_answered, "the third message waited for the first reply before it was fetched"
+    texts = [m["markdown"] for m in alice.seen if m["roomId"] == alice.direct_room]
+    assert [t.split("\n")[0] for t in texts][:1] == ["**Phone audio for your Webex meeting**"]
+    assert "You're welcome" in texts[2] and len(texts) == 3  # in the order asked

@@ -45,13 +45,13 @@ async def run_rate(url: str, rate: int, seconds: float) -> dict:
     statuses: dict[int, int] = {}
     connector = aiohttp.TCPConnector(limit=256)
     async with aiohttp.ClientSession(connector=connector) as session:
+        # every delivery built and signed before the clock starts: the sender only sends
+        deliveries = [_delivery(i) for i in range(total)]
         start = time.perf_counter() + 0.2
 
         async def one(i: int) -> None:
             due = start + i / rate
-            body = json.dumps({"id": "bench", "resource": "messages", "event": "created",
-                               "data": {"id": f"bench-{uuid.uuid4().hex}", "personId": f"p{i % 50}"}}).encode()
-            headers = {HEADER: sign(SECRET, body), "Content-Type": "application/json"}
+            body, headers = deliveries[i]
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -72,6 +72,12 @@ async def run_rate(url: str, rate: int, seconds: float) -> dict:
             "p50_ms": round(statistics.median(latencies) * 1000, 2), "p90_ms": round(percentile(latencies, 0.90) * 1000, 2),
             "p99_ms": round(percentile(latencies, 0.99) * 1000, 2), "max_ms": round(max(latencies) * 1000, 2),
             "server_p50_ms": round(statistics.median(server_ms), 3), "server_p99_ms": round(percentile(server_ms, 0.99), 3)}
+
+
+def _delivery(i: int) -> tuple[bytes, dict]:
+    body = json.dumps({"id": "bench", "resource": "messages", "event": "created",
+                       "data": {"id": f"bench-{uuid.uuid4().hex}", "personId": f"p{i % 50}"}}).encode()
+    return body, {HEADER: sign(SECRET, body), "Content-Type": "application/json"}
 
 
 def start_web(redis_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:

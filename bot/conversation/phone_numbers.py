@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult, geocoder
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
 _PARSE_ERRORS = {
     NumberParseException.INVALID_COUNTRY_CODE: "its country code isn't one I know",
@@ -169,6 +169,8 @@ def _other_country(number: phonenumbers.PhoneNumber, region: str, allowed_region
                    shown: str) -> NumberCheck:
     allowed = ", ".join(allowed_regions) or "none"
     example = phonenumbers.example_number(region) if region else None  # names the country of an invalid number too
+    from phonenumbers import geocoder  # here: its data takes ~100 MB and 0.6 s, and most processes never need it
+
     country = geocoder.country_name_for_number(number, "en") or (
         geocoder.country_name_for_number(example, "en") if example else "")
     where = f"{country} ({region})" if country and region else region or "that country"

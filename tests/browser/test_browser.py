@@ -29,12 +29,31 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_port_run(count: int = 3) -> int:
+    """A port P with P … P+count-1 all free: the sandbox serves its local servers on SANDBOX_PORT and the
+    ports after it (a lone free port's neighbour may be taken, and was, once in CI)."""
+    for _ in range(50):
+        first = free_port()
+        probes = [socket.socket() for _ in range(count)]
+        try:
+            for offset, probe in enumerate(probes):
+                probe.bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError("no run of free ports")
+
+
 @pytest.fixture
 def sandbox(redis_client, key_prefix):
     """The bot as `make run` starts it with no token: local Webex, simulated phones, the page."""
-    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SANDBOX_PORT": str(free_port()),
+    ports = free_port_run()  # sandbox Webex, meetings cloud, web tier
+    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SANDBOX_PORT": str(ports),
                               "LOG_LEVEL": "WARNING"})
-    running = runtime.start(settings, client=redis_client, web_port=free_port())
+    running = runtime.start(settings, client=redis_client, web_port=ports + 2)
     assert running.settings.simulator_answer_mode == "manual"
     yield running
     running.stop()
@@ -180,9 +199,10 @@ def test_space_meeting_profile_number_and_one_tap_dial_in(sandbox, browser):
 @pytest.fixture
 def sdk_sandbox(redis_client, key_prefix):
     """`MEETING_BACKEND=webex make run`: the sandbox on the real Web Meetings SDK and the local meetings cloud."""
-    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SANDBOX_PORT": str(free_port()),
+    ports = free_port_run()  # sandbox Webex, meetings cloud, web tier
+    settings = load_settings({"REDIS_KEY_PREFIX": key_prefix, "SANDBOX_PORT": str(ports),
                               "MEETING_BACKEND": "webex", "LOG_LEVEL": "WARNING"})
-    running = runtime.start(settings, client=redis_client, web_port=free_port())
+    running = runtime.start(settings, client=redis_client, web_port=ports + 2)
     assert running.meetings_cloud is not None and running.settings.webex_meetings_discovery_url
     yield running
     running.stop()

@@ -167,14 +167,11 @@ class Worker:
                 continue
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
-                if asyncio.current_task().cancelling():  # redis-py can turn a cancelled read into an error
-                    raise asyncio.CancelledError from exc
-                if not isinstance(exc, redis.RedisError):
-                    log.exception("loop failed", extra={"loop": name})  # a loop must outlive one bad entry
-                else:
-                    log.warning("redis unavailable, retrying", extra={"error": str(exc), "loop": name, "pause": pause})
-                    await on_redis_error(self.settings, exc)
+            except redis.RedisError as exc:
+                log.warning("redis unavailable, retrying", extra={"error": str(exc), "loop": name, "pause": pause})
+                await on_redis_error(self.settings, exc)
+            except Exception:  # noqa: BLE001 - a loop must outlive one bad entry
+                log.exception("loop failed", extra={"loop": name})
             await asyncio.sleep(pause)
             pause = min(pause * 2, MAX_PAUSE_SECONDS)
 
